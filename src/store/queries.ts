@@ -1,0 +1,122 @@
+/**
+ * @module The flow queries every engine runs, built once as engine-neutral SQL.
+ */
+
+import { formatHiLo } from '../flow/address.js';
+import type { FlowRecord } from '../flow/record.js';
+import { FLOW_COLUMNS, storageColumns } from '../flow/schema.js';
+import { join, raw, type Sql, sql } from './sql.js';
+import type { Dialect, FlowQuery, StatKey, StatOrder, StatRow, TimeRange, Totals } from './types.js';
+
+export function timeWhere(r: TimeRange): Sql {
+  const parts: Sql[] = [];
+  if (r.from !== undefined) parts.push(sql`te >= ${Math.floor(r.from)}`);
+  if (r.to !== undefined) parts.push(sql`te < ${Math.floor(r.to)}`);
+  return parts.length ? join(parts, ' AND ') : raw('1=1');
+}
+
+export function whereOf(q: FlowQuery): Sql {
+  const t = timeWhere(q);
+  return q.where && !q.where.isEmpty ? sql`${t} AND (${q.where})` : t;
+}
+
+export function totalsQuery(from: Sql, q: FlowQuery): Sql {
+  return sql`SELECT count(*) AS flows, coalesce(sum(packets), 0) AS packets, coalesce(sum(bytes), 0) AS bytes FROM ${from} WHERE ${whereOf(q)}`;
+}
+
+export function toTotals(rows: Record<string, unknown>[]): Totals {
+  const r = rows[0] ?? {};
+  return { flows: num(r['flows']), packets: num(r['packets']), bytes: num(r['bytes']) };
+}
+
+interface KeySpec {
+  /** Columns projected as k1 (and k2 for addresses). */
+  key: string[];
+  peer: string[];
+}
+
+const SPECS: Record<StatKey, KeySpec[]> = {
+  srcip: [{ key: ['src_hi', 'src_lo'], peer: ['dst_hi', 'dst_lo'] }],
+  dstip: [{ key: ['dst_hi', 'dst_lo'], peer: ['src_hi', 'src_lo'] }],
+  ip: [
+    { key: ['src_hi', 'src_lo'], peer: ['dst_hi', 'dst_lo'] },
+    { key: ['dst_hi', 'dst_lo'], peer: ['src_hi', 'src_lo'] },
+  ],
+  srcport: [{ key: ['sport'], peer: ['src_hi', 'src_lo'] }],
+  dstport: [{ key: ['dport'], peer: ['src_hi', 'src_lo'] }],
+  port: [
+    { key: ['sport'], peer: ['src_hi', 'src_lo'] },
+    { key: ['dport'], peer: ['src_hi', 'src_lo'] },
+  ],
+  proto: [{ key: ['proto'], peer: ['src_hi', 'src_lo'] }],
+};
+
+/**
+ * Top-N statistic, like `nfdump -s KEY/ORDER -n N`. For `ip` and `port` a flow
+ * counts once for each side, as in nfdump. Ties break on the key so the
+ * answer is the same on every engine.
+ */
+export function statQuery(
+  d: Dialect,
+  from: Sql,
+  q: FlowQuery,
+  key: StatKey,
+  order: StatOrder,
+  top: number,
+): Sql {
+  const specs = SPECS[key];
+  const isAddr = specs[0]!.key.length === 2;
+  const w = whereOf(q);
+  const branches = specs.map((s) => {
+    const k = isAddr ? `${s.key[0]} AS k1, ${s.key[1]} AS k2` : `${s.key[0]} AS k1, 0 AS k2`;
+    return sql`SELECT ${raw(k)}, ${raw(s.peer[0]!)} AS p1, ${raw(s.peer[1]!)} AS p2, packets, bytes, ts, te FROM ${from} WHERE ${w}`;
+  });
+  const src = branches.length === 1 ? branches[0]! : join(branches, ' UNION ALL ');
+  const orderCol = order === 'flows' ? 'flows' : order;
+  return sql`SELECT k1, k2, count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes, ${raw(d.countDistinct(['p1', 'p2']))} AS peers, min(ts) AS first_seen, max(te) AS last_seen FROM (${src}) AS s GROUP BY k1, k2 ORDER BY ${raw(orderCol)} DESC, k1, k2 LIMIT ${Math.max(0, Math.floor(top))}`;
+}
+
+export function toStatRows(key: StatKey, rows: Record<string, unknown>[]): StatRow[] {
+  const isAddr = SPECS[key][0]!.key.length === 2;
+  return rows.map((r) => ({
+    key: isAddr ? formatHiLo(big(r['k1']), big(r['k2'])) : String(num(r['k1'])),
+    flows: num(r['flows']),
+    packets: num(r['packets']),
+    bytes: num(r['bytes']),
+    peers: num(r['peers']),
+    firstSeen: num(r['first_seen']),
+    lastSeen: num(r['last_seen']),
+  }));
+}
+
+export function listQuery(from: Sql, q: FlowQuery, limit: number): Sql {
+  const cols = storageColumns()
+    .map((c) => c.name)
+    .join(', ');
+  return sql`SELECT ${raw(cols)} FROM ${from} WHERE ${whereOf(q)} ORDER BY te, ts LIMIT ${Math.max(0, Math.floor(limit))}`;
+}
+
+/** Converts a row of storage columns into a record. */
+export function rowToRecord(r: Record<string, unknown>): FlowRecord {
+  const out: Record<string, unknown> = {};
+  for (const def of FLOW_COLUMNS) {
+    if (def.kind === 'addr') out[def.ie] = formatHiLo(big(r[`${def.col}_hi`]), big(r[`${def.col}_lo`]));
+    else if (def.kind === 'str') out[def.ie] = r[def.col] ?? null;
+    else out[def.ie] = num(r[def.col]);
+  }
+  return out as unknown as FlowRecord;
+}
+
+export function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string' && v !== '') return Number(v);
+  return 0;
+}
+
+export function big(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return BigInt(v);
+  if (typeof v === 'string' && v !== '') return BigInt(v);
+  return 0n;
+}

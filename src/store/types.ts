@@ -1,0 +1,105 @@
+/**
+ * @module The store interface: one contract, two engines.
+ *
+ * The embedded engine (DuckDB over day-partitioned Parquet files) and the
+ * scale-out engine (ClickHouse MergeTree + Distributed) implement the same
+ * methods with the same SQL-level work: every aggregation runs in the engine
+ * and only its (small) result crosses into JavaScript. Stages that need more
+ * than these methods build engine-neutral {@link Sql} and run it with
+ * {@link FlowStore.queryFlows}, using {@link Dialect} for the few functions whose spelling differs.
+ */
+
+import type { FlowBatch } from '../flow/batch.js';
+import type { FlowRecord } from '../flow/record.js';
+import type { Engine, Sql } from './sql.js';
+
+/** Half-open time range over `flowEndMilliseconds`, in ms since the epoch. */
+export interface TimeRange {
+  from?: number;
+  to?: number;
+}
+
+export interface FlowQuery extends TimeRange {
+  /** An engine-neutral boolean expression over storage columns (see `filter/`). */
+  where?: Sql;
+}
+
+export interface Totals {
+  flows: number;
+  packets: number;
+  bytes: number;
+}
+
+export const STAT_KEYS = ['srcip', 'dstip', 'ip', 'srcport', 'dstport', 'port', 'proto'] as const;
+export type StatKey = (typeof STAT_KEYS)[number];
+export const STAT_ORDERS = ['flows', 'packets', 'bytes'] as const;
+export type StatOrder = (typeof STAT_ORDERS)[number];
+
+export interface StatRow {
+  /** The key's value as text: an address, a port number or a protocol number. */
+  key: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+  /** Distinct other-side addresses (for an address key) or distinct sources (for a port/protocol key). */
+  peers: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface DayInfo {
+  day: string;
+  flows: number;
+  files: number;
+  bytesOnDisk: number;
+}
+
+/** The spellings that differ between engines. */
+export interface Dialect {
+  readonly engine: Engine;
+  /** Exact count of distinct values (tuples allowed). */
+  countDistinct(exprs: readonly string[]): string;
+}
+
+export interface FlowStore {
+  readonly engine: Engine;
+  readonly dialect: Dialect;
+  /** Where the data lives, for messages (`duckdb:/path`, `clickhouse://host:port/db`). */
+  readonly location: string;
+
+  /** Buffers a batch; it is durable and visible after the next {@link flush}. */
+  append(batch: FlowBatch): Promise<void>;
+  /** Writes everything buffered, atomically per day partition. */
+  flush(): Promise<void>;
+  /** Flushes and releases resources. */
+  close(): Promise<void>;
+
+  totals(q: FlowQuery): Promise<Totals>;
+  /** Top `top` values of `key` ordered by `order`, like `nfdump -s key/order -n top`. */
+  stat(q: FlowQuery, key: StatKey, order: StatOrder, top: number): Promise<StatRow[]>;
+  /** Flows in time order, at most `limit` of them. */
+  list(q: FlowQuery, limit: number): Promise<FlowRecord[]>;
+  days(): Promise<DayInfo[]>;
+  /** Drops whole days older than `keepDays` before `now`; returns the days dropped. */
+  retain(keepDays: number, now?: number): Promise<string[]>;
+
+  /**
+   * Runs a read query over the flows that may lie in `range`: `build` gets a
+   * FROM-able relation (already pruned to the partitions of the range) and
+   * returns the query. Integer results come back as JS numbers when exact,
+   * else as bigint. The engine may call `build` again (e.g. after a
+   * concurrent compaction), so it must be pure.
+   */
+  queryFlows(range: TimeRange, build: (from: Sql) => Sql): Promise<Record<string, unknown>[]>;
+}
+
+/** An error a person can act on; the CLI prints its message alone. */
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
