@@ -1,0 +1,66 @@
+/**
+ * @module Configuration: one schema with defaults, loaded from YAML.
+ *
+ * Every section is optional in the file; what is left out takes the default.
+ * An invalid file is refused with the path of the offending key.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const configSchema = z
+  .object({
+    /** Data directory (flows, reports, findings). Overridden by --data / FLOWHUNT_DATA. */
+    data: z.string().default('./flowhunt-data'),
+    /** `duckdb:DIR` or `clickhouse://HOST:PORT/DB`. Overridden by --store / FLOWHUNT_STORE. */
+    store: z.string().optional(),
+    /** Days of flows to keep; older day partitions are dropped. 0 keeps everything. */
+    retentionDays: z.number().int().min(0).default(0),
+    collect: z
+      .object({
+        netflow: z.string().default('0.0.0.0:2055'),
+        sflow: z.string().default('0.0.0.0:6343'),
+        /** Exporter addresses accepted; empty accepts all. */
+        allowExporters: z.array(z.string()).default([]),
+        /** Longest time a received flow waits before it is written (and queryable), in seconds. */
+        flushIntervalSeconds: z.number().positive().max(300).default(5),
+        workers: z.number().int().min(1).max(64).default(1),
+      })
+      .strict()
+      .default({ netflow: '0.0.0.0:2055', sflow: '0.0.0.0:6343', allowExporters: [], flushIntervalSeconds: 5, workers: 1 }),
+    http: z.string().default('127.0.0.1:8080'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}
+
+export async function loadConfig(path?: string): Promise<Config> {
+  if (!path) return defaultConfig();
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text) ?? {};
+  } catch (e) {
+    throw new ConfigError(`config ${path} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = configSchema.safeParse(doc);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new ConfigError(`config ${path}: ${i.path.join('.') || '(top)'}: ${i.message}`);
+  }
+  return r.data;
+}
