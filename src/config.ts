@@ -28,7 +28,13 @@ export const configSchema = z
         workers: z.number().int().min(1).max(64).default(1),
       })
       .strict()
-      .default({ netflow: '0.0.0.0:2055', sflow: '0.0.0.0:6343', allowExporters: [], flushIntervalSeconds: 5, workers: 1 }),
+      .default({
+        netflow: '0.0.0.0:2055',
+        sflow: '0.0.0.0:6343',
+        allowExporters: [],
+        flushIntervalSeconds: 5,
+        workers: 1,
+      }),
     http: z.string().default('127.0.0.1:8080'),
   })
   .strict();
@@ -49,7 +55,9 @@ export async function loadConfig(path?: string): Promise<Config> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`cannot read config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(
+      `cannot read config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   let doc: unknown;
   try {

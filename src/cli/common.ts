@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { openStore } from '../store/open.js';
-import { StoreError, type FlowStore } from '../store/types.js';
+import { type FlowStore, StoreError } from '../store/types.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -59,8 +59,13 @@ export async function withStore<T>(ctx: Context, fn: (s: FlowStore) => Promise<T
 export function parseTime(text: string, what = 'time'): number {
   const t = text.trim();
   if (/^\d{12,}$/.test(t)) return Number(t);
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
-  if (!m) throw new UsageError(`${what} ${JSON.stringify(text)} is not an ISO 8601 time (e.g. 2026-11-20 or 2026-11-20T13:05:00Z)`);
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?(Z|[+-]\d{2}:?\d{2})?$/.exec(
+    t,
+  );
+  if (!m)
+    throw new UsageError(
+      `${what} ${JSON.stringify(text)} is not an ISO 8601 time (e.g. 2026-11-20 or 2026-11-20T13:05:00Z)`,
+    );
   const iso = `${m[1]}T${m[2] ?? '00:00'}${m[2] && m[2].length === 5 ? ':00' : ''}${m[3] ?? 'Z'}`;
   const v = Date.parse(iso);
   if (Number.isNaN(v)) throw new UsageError(`${what} ${JSON.stringify(text)} is not a valid date`);
@@ -68,12 +73,15 @@ export function parseTime(text: string, what = 'time'): number {
 }
 
 export function parsePositiveInt(text: string, what: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${what} must be a positive whole number, not ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new UsageError(`${what} must be a positive whole number, not ${JSON.stringify(text)}`);
   return Number(text);
 }
 
 /** Wraps a command action: known errors become one line on stderr and exit 1. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);

@@ -1,7 +1,16 @@
 /** @module `flowhunt days`: the day partitions in the store, and retention. */
 
 import type { Command } from 'commander';
-import { action, addGlobalOptions, context, fmtNum, type GlobalOptions, parsePositiveInt, printJson, withStore } from './common.js';
+import {
+  action,
+  addGlobalOptions,
+  context,
+  fmtNum,
+  type GlobalOptions,
+  parsePositiveInt,
+  printJson,
+  withStore,
+} from './common.js';
 
 export function register(program: Command): void {
   addGlobalOptions(
@@ -18,7 +27,9 @@ export function register(program: Command): void {
         if (ctx.json) return printJson({ days, dropped });
         for (const d of dropped) process.stdout.write(`dropped ${d}\n`);
         for (const d of days) {
-          process.stdout.write(`${d.day}  ${fmtNum(d.flows).padStart(14)} flows  ${String(d.files).padStart(4)} files  ${fmtNum(d.bytesOnDisk)} bytes\n`);
+          process.stdout.write(
+            `${d.day}  ${fmtNum(d.flows).padStart(14)} flows  ${String(d.files).padStart(4)} files  ${fmtNum(d.bytesOnDisk)} bytes\n`,
+          );
         }
         if (days.length === 0) process.stdout.write(`no flows stored in ${store.location}\n`);
       });

@@ -15,7 +15,8 @@ export async function openStore(url: string, opts: DuckStoreOptions = {}): Promi
     );
   }
   const dir = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
-  if (dir === '') throw new StoreError('store URL duckdb: needs a directory, e.g. duckdb:./flowhunt-data', 'BAD_STORE_URL');
+  if (dir === '')
+    throw new StoreError('store URL duckdb: needs a directory, e.g. duckdb:./flowhunt-data', 'BAD_STORE_URL');
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) throw new StoreError(`unknown store URL ${url}`, 'BAD_STORE_URL');
   return DuckFlowStore.open(dir, opts);
 }

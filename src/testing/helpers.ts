@@ -8,8 +8,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 /** The repository root (tests run from `dist/src/...`). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -54,7 +54,10 @@ export interface CliResult {
 }
 
 /** Runs `flowhunt ARGS...` as a user would, with its own process. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [join(ROOT, 'bin/flowhunt.js'), ...args], {
       env: { ...process.env, ...opts.env },

@@ -1,0 +1,132 @@
+/**
+ * @module Makes real nfcapd files for tests: flows are encoded as NetFlow v5
+ * export packets, sent over loopback to Debian's `nfcapd`, and the file it
+ * writes is what `nfdump` reads. The same records can be stored in flowhunt,
+ * so both tools answer questions about the very same flows.
+ */
+
+import { execFile, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseIPv4 } from '../flow/address.js';
+import type { FlowRecord } from '../flow/record.js';
+
+const execFileP = promisify(execFile);
+
+const V5_HEADER = 24;
+const V5_RECORD = 48;
+const V5_MAX = 30;
+
+function v4(text: string): number {
+  const v = parseIPv4(text);
+  if (v === undefined) throw new Error(`NetFlow v5 carries IPv4 only, not ${text}`);
+  return v;
+}
+
+/**
+ * Encodes records as NetFlow v5 packets (30 records each). Times are carried
+ * as sysUptime offsets from an export time just after the last flow, so they
+ * survive the round trip to the millisecond.
+ */
+export function encodeNetflowV5(records: readonly FlowRecord[], firstSequence = 0): Buffer[] {
+  const out: Buffer[] = [];
+  const exportMs = Math.max(0, ...records.map((r) => r.flowEndMilliseconds)) + 1000;
+  const sysUptime = 1_000_000_000;
+  let seq = firstSequence;
+  for (let p = 0; p < records.length; p += V5_MAX) {
+    const chunk = records.slice(p, p + V5_MAX);
+    const b = Buffer.alloc(V5_HEADER + chunk.length * V5_RECORD);
+    b.writeUInt16BE(5, 0);
+    b.writeUInt16BE(chunk.length, 2);
+    b.writeUInt32BE(sysUptime, 4);
+    b.writeUInt32BE(Math.floor(exportMs / 1000), 8);
+    b.writeUInt32BE((exportMs % 1000) * 1_000_000, 12);
+    b.writeUInt32BE(seq >>> 0, 16);
+    seq += chunk.length;
+    chunk.forEach((r, i) => {
+      const o = V5_HEADER + i * V5_RECORD;
+      b.writeUInt32BE(v4(r.sourceIPAddress), o);
+      b.writeUInt32BE(v4(r.destinationIPAddress), o + 4);
+      b.writeUInt32BE(v4(r.ipNextHopAddress), o + 8);
+      b.writeUInt16BE(r.ingressInterface & 0xffff, o + 12);
+      b.writeUInt16BE(r.egressInterface & 0xffff, o + 14);
+      b.writeUInt32BE(r.packetDeltaCount >>> 0, o + 16);
+      b.writeUInt32BE(r.octetDeltaCount >>> 0, o + 20);
+      b.writeUInt32BE(sysUptime - (exportMs - r.flowStartMilliseconds), o + 24);
+      b.writeUInt32BE(sysUptime - (exportMs - r.flowEndMilliseconds), o + 28);
+      b.writeUInt16BE(r.sourceTransportPort, o + 32);
+      b.writeUInt16BE(r.destinationTransportPort, o + 34);
+      b.writeUInt8(r.tcpControlBits & 0xff, o + 37);
+      b.writeUInt8(r.protocolIdentifier, o + 38);
+      b.writeUInt8(r.ipClassOfService, o + 39);
+      b.writeUInt16BE(r.bgpSourceAsNumber & 0xffff, o + 40);
+      b.writeUInt16BE(r.bgpDestinationAsNumber & 0xffff, o + 42);
+    });
+    out.push(b);
+  }
+  return out;
+}
+
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Sends datagrams to 127.0.0.1:port, pausing now and then so a receiver keeps up. */
+export async function sendUdp(port: number, packets: readonly Buffer[], host = '127.0.0.1'): Promise<void> {
+  const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  try {
+    for (let i = 0; i < packets.length; i++) {
+      await new Promise<void>((res, rej) => s.send(packets[i]!, port, host, (e) => (e ? rej(e) : res())));
+      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 2));
+    }
+  } finally {
+    s.close();
+  }
+}
+
+/**
+ * Runs nfcapd on a loopback port, sends it the packets, stops it and returns
+ * the path of the file it wrote.
+ */
+export async function captureWithNfcapd(packets: readonly Buffer[], dir: string): Promise<string> {
+  const port = await freeUdpPort();
+  const p = spawn('nfcapd', ['-w', dir, '-b', '127.0.0.1', '-p', String(port), '-t', '3600'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  p.stdout.on('data', (d) => {
+    log += d;
+  });
+  p.stderr.on('data', (d) => {
+    log += d;
+  });
+  const exited = new Promise<number | null>((r) => p.on('close', r));
+  try {
+    // nfcapd has no readiness signal: wait until its socket is bound.
+    for (let i = 0; i < 100; i++) {
+      const { stdout } = await execFileP('ss', ['-uanp']).catch(() => ({ stdout: '' }));
+      if (stdout.includes(`127.0.0.1:${port}`)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await sendUdp(port, packets);
+    await new Promise((r) => setTimeout(r, 300));
+  } finally {
+    p.kill('SIGTERM');
+  }
+  const code = await exited;
+  const files = (await readdir(dir)).filter((f) => /^nfcapd\.\d{12}$/.test(f));
+  if (files.length !== 1) throw new Error(`nfcapd (exit ${code}) wrote ${files.length} files: ${log}`);
+  return join(dir, files[0]!);
+}
+
+/** Runs nfdump and returns its stdout. */
+export async function nfdump(args: readonly string[]): Promise<string> {
+  const { stdout } = await execFileP('nfdump', [...args], { maxBuffer: 256 * 1024 * 1024 });
+  return stdout;
+}
