@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { thresholdsSchema } from './detect/thresholds.js';
 
 export const configSchema = z
   .object({
@@ -36,6 +37,10 @@ export const configSchema = z
         workers: 1,
       }),
     http: z.string().default('127.0.0.1:8080'),
+    /** Detection thresholds (see src/detect/thresholds.ts for every key and its default). */
+    detect: thresholdsSchema.default(thresholdsSchema.parse({})),
+    /** Names of ingress points for DDoS tracing: `EXPORTER/IFINDEX` (or `EXPORTER`) → name. */
+    interfaces: z.record(z.string(), z.string()).default({}),
   })
   .strict();
 

@@ -2,6 +2,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { register as registerDays } from './days.js';
+import { register as registerDetect } from './detect.js';
+import { register as registerServe } from './serve.js';
 
 const program = new Command('flowhunt')
   .description('Find botnets in NetFlow/IPFIX/sFlow data')
@@ -9,7 +11,7 @@ const program = new Command('flowhunt')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [registerDays]) register(program);
+for (const register of [registerServe, registerDetect, registerDays]) register(program);
 
 try {
   await program.parseAsync(process.argv);

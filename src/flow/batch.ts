@@ -13,6 +13,55 @@ type NumCol = 'ts' | 'te' | 'sport' | 'dport' | 'proto' | 'flags' | 'packets' | 
 type NumCol2 = 'inIf' | 'outIf' | 'tos' | 'srcAs' | 'dstAs' | 'dir' | 'sampling';
 export type AddrCol = 'src' | 'dst' | 'nexthop' | 'exporter';
 
+export interface BatchColumns {
+  length: number;
+  ts: Float64Array;
+  te: Float64Array;
+  src: Uint32Array;
+  dst: Uint32Array;
+  nexthop: Uint32Array;
+  exporter: Uint32Array;
+  sport: Uint16Array;
+  dport: Uint16Array;
+  proto: Uint8Array;
+  flags: Uint16Array;
+  packets: Float64Array;
+  bytes: Float64Array;
+  inIf: Uint32Array;
+  outIf: Uint32Array;
+  tos: Uint8Array;
+  srcAs: Uint32Array;
+  dstAs: Uint32Array;
+  dir: Uint8Array;
+  sampling: Uint32Array;
+  label: (string | null)[] | null;
+}
+
+/** The transferable buffers of some columns (for `postMessage`). */
+export function columnBuffers(c: BatchColumns): ArrayBuffer[] {
+  return [
+    c.ts,
+    c.te,
+    c.src,
+    c.dst,
+    c.nexthop,
+    c.exporter,
+    c.sport,
+    c.dport,
+    c.proto,
+    c.flags,
+    c.packets,
+    c.bytes,
+    c.inIf,
+    c.outIf,
+    c.tos,
+    c.srcAs,
+    c.dstAs,
+    c.dir,
+    c.sampling,
+  ].map((a) => a.buffer as ArrayBuffer);
+}
+
 export class FlowBatch {
   length = 0;
   capacity: number;
@@ -224,6 +273,66 @@ export class FlowBatch {
       for (let i = 0; i < n; i++) this.label[start + i] = other.label?.[i] ?? null;
     }
     this.length = start + n;
+  }
+
+  /**
+   * The filled part of every column, for sending to another thread (the
+   * buffers can be transferred, not copied).
+   */
+  toColumns(): BatchColumns {
+    const n = this.length;
+    return {
+      length: n,
+      ts: this.ts.slice(0, n),
+      te: this.te.slice(0, n),
+      src: this.src.slice(0, n * 4),
+      dst: this.dst.slice(0, n * 4),
+      nexthop: this.nexthop.slice(0, n * 4),
+      exporter: this.exporter.slice(0, n * 4),
+      sport: this.sport.slice(0, n),
+      dport: this.dport.slice(0, n),
+      proto: this.proto.slice(0, n),
+      flags: this.flags.slice(0, n),
+      packets: this.packets.slice(0, n),
+      bytes: this.bytes.slice(0, n),
+      inIf: this.inIf.slice(0, n),
+      outIf: this.outIf.slice(0, n),
+      tos: this.tos.slice(0, n),
+      srcAs: this.srcAs.slice(0, n),
+      dstAs: this.dstAs.slice(0, n),
+      dir: this.dir.slice(0, n),
+      sampling: this.sampling.slice(0, n),
+      label: this.label ? this.label.slice(0, n) : null,
+    };
+  }
+
+  /** Wraps columns made by {@link toColumns} (possibly in another thread) without copying. */
+  static fromColumns(c: BatchColumns): FlowBatch {
+    const b = new FlowBatch(1);
+    b.capacity = Math.max(1, c.length);
+    b.length = c.length;
+    b.ts = c.ts;
+    b.te = c.te;
+    b.src = c.src;
+    b.dst = c.dst;
+    b.nexthop = c.nexthop;
+    b.exporter = c.exporter;
+    b.sport = c.sport;
+    b.dport = c.dport;
+    b.proto = c.proto;
+    b.flags = c.flags;
+    b.packets = c.packets;
+    b.bytes = c.bytes;
+    b.inIf = c.inIf;
+    b.outIf = c.outIf;
+    b.tos = c.tos;
+    b.srcAs = c.srcAs;
+    b.dstAs = c.dstAs;
+    b.dir = c.dir;
+    b.sampling = c.sampling;
+    b.label = c.label;
+    if (c.length === 0) b.capacity = 1;
+    return b;
   }
 
   clear(): void {

@@ -59,6 +59,26 @@ export interface Dialect {
   readonly engine: Engine;
   /** Exact count of distinct values (tuples allowed). */
   countDistinct(exprs: readonly string[]): string;
+  /** Bitwise AND of a column and a value (DuckDB `a & b`, ClickHouse `bitAnd(a, b)`). */
+  bitAnd(column: string, value: Sql): Sql;
+  /**
+   * Keeps the first `n` rows of each `partition` group of `inner` by
+   * `order` (DuckDB: a window function; ClickHouse 18.16: `LIMIT n BY`), and
+   * adds `group_rows`, the number of rows the group had before the cut.
+   */
+  topPerGroup(inner: Sql, partition: readonly string[], order: string, n: number): Sql;
+}
+
+/** Kinds of stored documents (JSON): reports per window, hunt findings per day, detector state... */
+export const DOC_KINDS = ['reports', 'detect-state', 'findings', 'signatures'] as const;
+export type DocKind = (typeof DOC_KINDS)[number];
+
+/** A partition name: sorts in time order, safe as a file name (e.g. `2026-11-20T13-05`). */
+export const PARTITION_RE = /^[0-9A-Za-z][0-9A-Za-z_.-]{0,63}$/;
+
+export interface DocPartition<T = unknown> {
+  partition: string;
+  docs: T[];
 }
 
 export interface FlowStore {
@@ -91,6 +111,17 @@ export interface FlowStore {
    * concurrent compaction), so it must be pure.
    */
   queryFlows(range: TimeRange, build: (from: Sql) => Sql): Promise<Record<string, unknown>[]>;
+
+  /**
+   * Replaces every document of one partition (a detection window, a hunted
+   * day) atomically: readers see the old set or the new one, never a mix, and
+   * writing the same partition again replaces it (replays are idempotent).
+   */
+  putDocs(kind: DocKind, partition: string, docs: readonly unknown[]): Promise<void>;
+  /** The partitions in `[from, to]` (by name, inclusive) with their documents, in order. */
+  getDocs<T = unknown>(kind: DocKind, range?: { from?: string; to?: string }): Promise<DocPartition<T>[]>;
+  /** The last partition name of a kind, if any (where a detector or hunter resumes). */
+  lastPartition(kind: DocKind): Promise<string | undefined>;
 }
 
 /** An error a person can act on; the CLI prints its message alone. */

@@ -15,7 +15,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type DuckDBAppender,
@@ -28,12 +28,15 @@ import { DAY_MS, dayOf, type FlowBatch } from '../../flow/batch.js';
 import type { FlowRecord } from '../../flow/record.js';
 import { sqlType, storageColumns } from '../../flow/schema.js';
 import { listQuery, num, rowToRecord, statQuery, toStatRows, totalsQuery } from '../queries.js';
-import { literal, numbered, raw, type Sql } from '../sql.js';
+import { literal, numbered, raw, type Sql, sql } from '../sql.js';
 import {
   type DayInfo,
   type Dialect,
+  type DocKind,
+  type DocPartition,
   type FlowQuery,
   type FlowStore,
+  PARTITION_RE,
   type StatKey,
   type StatOrder,
   type StatRow,
@@ -60,8 +63,13 @@ export interface DuckStoreOptions {
 
 export const duckDialect: Dialect = {
   engine: 'duckdb',
+  topPerGroup: (inner, partition, order, n) => {
+    const p = partition.join(', ');
+    return sql`SELECT *, count(*) OVER (PARTITION BY ${raw(p)}) AS group_rows FROM (${inner}) AS g QUALIFY row_number() OVER (PARTITION BY ${raw(p)} ORDER BY ${raw(order)}) <= ${n}`;
+  },
   countDistinct: (exprs) =>
     exprs.length === 1 ? `count(DISTINCT ${exprs[0]})` : `count(DISTINCT (${exprs.join(', ')}))`,
+  bitAnd: (column, value) => sql`(${raw(column)} & ${value})`,
 };
 
 const DAY_DIR = /^day=(\d{4}-\d{2}-\d{2})$/;
@@ -374,6 +382,61 @@ export class DuckFlowStore implements FlowStore {
       });
     }
     return out;
+  }
+
+  // ---------------------------------------------------------------- documents
+
+  private docDir(kind: DocKind): string {
+    return join(this.dir, 'docs', kind);
+  }
+
+  async putDocs(kind: DocKind, partition: string, docs: readonly unknown[]): Promise<void> {
+    this.assertOpen();
+    if (!PARTITION_RE.test(partition))
+      throw new StoreError(`bad partition name ${JSON.stringify(partition)}`, 'BAD_PARTITION');
+    const dir = this.docDir(kind);
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.${partition}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    await writeFile(tmp, `${docs.map((d) => JSON.stringify(d)).join('\n')}\n`);
+    await rename(tmp, join(dir, `${partition}.jsonl`));
+  }
+
+  async getDocs<T = unknown>(
+    kind: DocKind,
+    range: { from?: string; to?: string } = {},
+  ): Promise<DocPartition<T>[]> {
+    const out: DocPartition<T>[] = [];
+    for (const partition of await this.partitions(kind)) {
+      if (range.from !== undefined && partition < range.from) continue;
+      if (range.to !== undefined && partition > range.to) continue;
+      const text = await readFile(join(this.docDir(kind), `${partition}.jsonl`), 'utf8').catch(
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return '';
+          throw e;
+        },
+      );
+      const docs = text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as T);
+      out.push({ partition, docs });
+    }
+    return out;
+  }
+
+  async lastPartition(kind: DocKind): Promise<string | undefined> {
+    return (await this.partitions(kind)).at(-1);
+  }
+
+  private async partitions(kind: DocKind): Promise<string[]> {
+    const names = await readdir(this.docDir(kind)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [] as string[];
+      throw e;
+    });
+    return names
+      .filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))
+      .map((n) => n.slice(0, -'.jsonl'.length))
+      .sort();
   }
 
   async retain(keepDays: number, now = Date.now()): Promise<string[]> {

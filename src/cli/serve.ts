@@ -1,0 +1,119 @@
+/**
+ * @module `flowhunt serve`: the long-running job. Collects flows over UDP
+ * into the store and serves `/metrics` (and, as they land, the API and the
+ * dashboard) over HTTP. SIGTERM or SIGINT stops it cleanly: every datagram
+ * already received is decoded and written before it exits.
+ */
+
+import type { Command } from 'commander';
+import Fastify from 'fastify';
+import { Collector, parseHostPort } from '../collect/collector.js';
+import { openStore } from '../store/open.js';
+import { action, addGlobalOptions, context, type GlobalOptions, UsageError } from './common.js';
+
+interface ServeOptions extends GlobalOptions {
+  netflow?: string;
+  sflow?: string;
+  http?: string;
+  demo?: boolean;
+  role?: string;
+  workers?: string;
+}
+
+const ROLES = ['all', 'collector', 'detector', 'hunter', 'api'];
+
+export function register(program: Command): void {
+  addGlobalOptions(
+    program
+      .command('serve')
+      .description('collect NetFlow/IPFIX/sFlow over UDP into the store and serve /metrics over HTTP')
+      .option(
+        '--netflow <host:port>',
+        'NetFlow v5/v9 and IPFIX listener ("" to disable; default 0.0.0.0:2055)',
+      )
+      .option('--sflow <host:port>', 'sFlow v5 listener ("" to disable; default 0.0.0.0:6343)')
+      .option('--http <host:port>', 'HTTP listener for /metrics and the API (default 127.0.0.1:8080)')
+      .option('--workers <n>', 'decoding worker threads (default 1)')
+      .option('--role <role>', `what this process does: ${ROLES.join('|')}`, 'all')
+      .option('--demo', 'feed the collector with simulated traffic'),
+  ).action(
+    action(async (opts: ServeOptions) => {
+      const ctx = await context(opts);
+      if (!ROLES.includes(opts.role ?? 'all'))
+        throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      const c = ctx.config.collect;
+      const netflow = opts.netflow ?? c.netflow;
+      const sflow = opts.sflow ?? c.sflow;
+      const httpSpec = opts.http ?? ctx.config.http;
+      let http: { host: string; port: number };
+      try {
+        http = parseHostPort(httpSpec, '--http');
+        if (netflow) parseHostPort(netflow, '--netflow');
+        if (sflow) parseHostPort(sflow, '--sflow');
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const workers = opts.workers ? Number(opts.workers) : c.workers;
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+        throw new UsageError('--workers must be 1..64');
+
+      const store = await openStore(ctx.storeUrl);
+      const collector = new Collector(store, {
+        netflow,
+        sflow,
+        allowExporters: c.allowExporters,
+        flushIntervalSeconds: c.flushIntervalSeconds,
+        workers,
+      });
+      const app = Fastify({ logger: false });
+      app.get('/metrics', async (_req, reply) => {
+        reply.type('text/plain; version=0.0.4');
+        return collector.metrics();
+      });
+      app.get('/healthz', async () => ({ ok: true, store: store.location }));
+      try {
+        await collector.start();
+        await app.listen({ host: http.host, port: http.port });
+      } catch (e) {
+        await collector.close().catch(() => undefined);
+        await store.close().catch(() => undefined);
+        throw new UsageError((e as Error).message);
+      }
+      const addr = app.server.address();
+      const httpText = typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : httpSpec;
+      for (const l of collector.listeners)
+        process.stderr.write(`flowhunt: listening for ${l.name} on UDP port ${l.port}\n`);
+      process.stderr.write(
+        `flowhunt: HTTP on http://${httpText} (metrics at /metrics); store ${store.location}\n`,
+      );
+
+      let retention: NodeJS.Timeout | null = null;
+      if (ctx.config.retentionDays > 0) {
+        const run = () =>
+          void store
+            .retain(ctx.config.retentionDays)
+            .catch((e: Error) => process.stderr.write(`flowhunt: retention: ${e.message}\n`));
+        run();
+        retention = setInterval(run, 3600_000);
+      }
+
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (sig: string) => {
+          if (stopping) return;
+          stopping = true;
+          process.stderr.write(`flowhunt: ${sig}: storing what was received, then stopping\n`);
+          resolve();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      if (retention) clearInterval(retention);
+      await app.close();
+      await collector.close();
+      await store.close();
+      const flows = collector.stats.flowsStored;
+      process.stderr.write(`flowhunt: stopped; ${flows} flows stored this run\n`);
+    }),
+  );
+}

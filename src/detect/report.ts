@@ -1,0 +1,97 @@
+/**
+ * @module Stage 5 — the report: one JSON document per anomalous host and
+ * window. Its schema is documented in `docs/reports.md`.
+ */
+
+import type { Duration } from './duration.js';
+import type { Profile } from './profile.js';
+import type { HostMetrics, Role } from './rank.js';
+import type { AnomalyType, Evidence } from './rules.js';
+
+export interface IngressShare {
+  exporter: string;
+  interface: number;
+  /** From the config's interface map, when named there. */
+  name?: string;
+  packets: number;
+  bytes: number;
+  packetShare: number;
+  byteShare: number;
+}
+
+export interface Report {
+  /** `<windowStart ISO>/<role>/<ip>`: unique, stable across replays. */
+  id: string;
+  ip: string;
+  role: Role;
+  type: AnomalyType;
+  /** Client or server, from the source-port profile (sources only). */
+  hostKind: 'client' | 'server';
+  windowStart: number;
+  windowEnd: number;
+  score: number;
+  /** Position on the combined ranking (1 = top). */
+  rank: number;
+  rule: string;
+  exceeded: Evidence[];
+  metrics: {
+    flows: number;
+    packets: number;
+    bytes: number;
+    peers: number;
+    ports: number;
+    synOnlyShare: number;
+    packetsPerFlow: number;
+    bytesPerPacket: number;
+  };
+  profile: Profile;
+  duration: Duration;
+  /** Victim reports: where the attack enters, largest first, and what to do about it. */
+  ingress?: IngressShare[];
+  mitigation?: string;
+  /** Reflection: the reflectors, abused hosts rather than attackers. */
+  reflectors?: string[];
+}
+
+export function windowId(w0: number): string {
+  return new Date(w0).toISOString().slice(0, 16).replace(':', '-');
+}
+
+export function ingressOf(m: HostMetrics, p: Profile, names: Record<string, string>): IngressShare[] {
+  return p.ingress.top.map((x) => {
+    const slash = x.value.lastIndexOf('/');
+    const exporter = x.value.slice(0, slash);
+    const iface = Number(x.value.slice(slash + 1));
+    const name = names[`${exporter}/${iface}`] ?? names[exporter];
+    return {
+      exporter,
+      interface: iface,
+      ...(name ? { name } : {}),
+      packets: x.packets,
+      bytes: x.bytes,
+      packetShare: m.packets > 0 ? Math.round((x.packets / m.packets) * 10_000) / 10_000 : 0,
+      byteShare: m.bytes > 0 ? Math.round((x.bytes / m.bytes) * 10_000) / 10_000 : 0,
+    };
+  });
+}
+
+/** Names the few ingress points that together carry most (80%) of the attack. */
+export function mitigationFor(ip: string, type: AnomalyType, ingress: IngressShare[]): string {
+  const sorted = [...ingress].sort((a, b) => b.packetShare - a.packetShare);
+  const pick: IngressShare[] = [];
+  let share = 0;
+  for (const x of sorted) {
+    if (share >= 0.8 || pick.length >= 3) break;
+    pick.push(x);
+    share += x.packetShare;
+  }
+  if (pick.length === 0) return `No ingress information for traffic to ${ip}.`;
+  const where = pick
+    .map(
+      (x) =>
+        `${x.name ?? `${x.exporter} interface ${x.interface}`} (${(x.packetShare * 100).toFixed(1)}% of packets)`,
+    )
+    .join(', ');
+  const what = type === 'reflection-victim' ? 'UDP from amplification ports' : 'the attack traffic';
+  return `Filter or rate-limit ${what} toward ${ip} at ${where}: together ${(share * 100).toFixed(1)}% of it.`;
+}
