@@ -90,11 +90,14 @@ export async function sendUdp(port: number, packets: readonly Buffer[], host = '
   }
 }
 
-/**
- * Runs nfcapd on a loopback port, sends it the packets, stops it and returns
- * the path of the file it wrote.
- */
-export async function captureWithNfcapd(packets: readonly Buffer[], dir: string): Promise<string> {
+export interface RunningNfcapd {
+  port: number;
+  /** Stops nfcapd (SIGTERM, so it closes its file) and returns the file's path. */
+  stop(): Promise<string>;
+}
+
+/** Starts nfcapd on a free loopback port writing into `dir`. */
+export async function startNfcapd(dir: string): Promise<RunningNfcapd> {
   const port = await freeUdpPort();
   const p = spawn('nfcapd', ['-w', dir, '-b', '127.0.0.1', '-p', String(port), '-t', '3600'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -107,22 +110,48 @@ export async function captureWithNfcapd(packets: readonly Buffer[], dir: string)
     log += d;
   });
   const exited = new Promise<number | null>((r) => p.on('close', r));
-  try {
-    // nfcapd has no readiness signal: wait until its socket is bound.
-    for (let i = 0; i < 100; i++) {
-      const { stdout } = await execFileP('ss', ['-uanp']).catch(() => ({ stdout: '' }));
-      if (stdout.includes(`127.0.0.1:${port}`)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await sendUdp(port, packets);
-    await new Promise((r) => setTimeout(r, 300));
-  } finally {
-    p.kill('SIGTERM');
+  // nfcapd has no readiness signal: wait until its socket is bound.
+  for (let i = 0; i < 100; i++) {
+    const { stdout } = await execFileP('ss', ['-uanp']).catch(() => ({ stdout: '' }));
+    if (stdout.includes(`127.0.0.1:${port}`)) break;
+    await new Promise((r) => setTimeout(r, 50));
   }
-  const code = await exited;
-  const files = (await readdir(dir)).filter((f) => /^nfcapd\.\d{12}$/.test(f));
-  if (files.length !== 1) throw new Error(`nfcapd (exit ${code}) wrote ${files.length} files: ${log}`);
-  return join(dir, files[0]!);
+  return {
+    port,
+    stop: async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      p.kill('SIGTERM');
+      const code = await exited;
+      const files = (await readdir(dir)).filter((f) => /^nfcapd\.\d{12}$/.test(f));
+      if (files.length !== 1) throw new Error(`nfcapd (exit ${code}) wrote ${files.length} files: ${log}`);
+      return join(dir, files[0]!);
+    },
+  };
+}
+
+/**
+ * Runs nfcapd on a loopback port, sends it the packets, stops it and returns
+ * the path of the file it wrote.
+ */
+export async function captureWithNfcapd(packets: readonly Buffer[], dir: string): Promise<string> {
+  const n = await startNfcapd(dir);
+  try {
+    await sendUdp(n.port, packets);
+  } catch (e) {
+    await n.stop().catch(() => undefined);
+    throw e;
+  }
+  return n.stop();
+}
+
+/** `nfdump -I` of a file as numbers: Flows, Packets, Bytes, Sequence failures... */
+export async function nfdumpInfo(file: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const line of (await nfdump(['-I', '-r', file])).split('\n')) {
+    const m = /^([A-Za-z_ ]+):\s*(\d+)\s*$/.exec(line);
+    if (m) out[m[1]!.trim()] = Number(m[2]);
+  }
+  return out;
 }
 
 /** Runs nfdump and returns its stdout. */
