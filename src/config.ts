@@ -39,6 +39,8 @@ export const configSchema = z
     http: z.string().default('127.0.0.1:8080'),
     /** Detection thresholds (see src/detect/thresholds.ts for every key and its default). */
     detect: thresholdsSchema.default(thresholdsSchema.parse({})),
+    /** Seconds after a window ends before live detection runs it (late flows: exporters' active timeouts). */
+    detectGraceSeconds: z.number().min(0).max(3600).default(60),
     /** Names of ingress points for DDoS tracing: `EXPORTER/IFINDEX` (or `EXPORTER`) → name. */
     interfaces: z.record(z.string(), z.string()).default({}),
   })

@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import Fastify from 'fastify';
 import { Collector, parseHostPort } from '../collect/collector.js';
+import { DetectScheduler } from '../detect/scheduler.js';
 import { openStore } from '../store/open.js';
 import { action, addGlobalOptions, context, type GlobalOptions, UsageError } from './common.js';
 
@@ -57,10 +58,12 @@ export function register(program: Command): void {
       if (!Number.isInteger(workers) || workers < 1 || workers > 64)
         throw new UsageError('--workers must be 1..64');
 
+      const role = opts.role ?? 'all';
+      const has = (r: string) => role === 'all' || role === r;
       const store = await openStore(ctx.storeUrl);
       const collector = new Collector(store, {
-        netflow,
-        sflow,
+        netflow: has('collector') ? netflow : '',
+        sflow: has('collector') ? sflow : '',
         allowExporters: c.allowExporters,
         flushIntervalSeconds: c.flushIntervalSeconds,
         workers,
@@ -87,6 +90,23 @@ export function register(program: Command): void {
         `flowhunt: HTTP on http://${httpText} (metrics at /metrics); store ${store.location}\n`,
       );
 
+      const detector = has('detector')
+        ? new DetectScheduler(store, {
+            thresholds: ctx.config.detect,
+            interfaceNames: ctx.config.interfaces,
+            graceMs: ctx.config.detectGraceSeconds * 1000,
+            onWindow: (w) => {
+              if (w.reports.length) {
+                process.stderr.write(
+                  `flowhunt: window ${new Date(w.windowStart).toISOString().slice(0, 16)}Z: ${w.reports.length} anomalies\n`,
+                );
+              }
+            },
+            onError: (e) => process.stderr.write(`flowhunt: detection: ${e.message}\n`),
+          })
+        : null;
+      detector?.start();
+
       let retention: NodeJS.Timeout | null = null;
       if (ctx.config.retentionDays > 0) {
         const run = () =>
@@ -109,6 +129,7 @@ export function register(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
       });
       if (retention) clearInterval(retention);
+      await detector?.stop();
       await app.close();
       await collector.close();
       await store.close();
