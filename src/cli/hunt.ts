@@ -1,0 +1,210 @@
+/** @module `flowhunt signatures`, `hunt`, `ip` and `families`: the signature catalog, the hunt and its master tables. */
+
+import type { Command } from 'commander';
+import type { Report } from '../detect/report.js';
+import { windowId } from '../detect/report.js';
+import { normalizeAddress } from '../flow/address.js';
+import { portLabel } from '../flow/names.js';
+import { learnSignatures, type Signature } from '../hunt/catalog.js';
+import { families } from '../hunt/families.js';
+import { DEFAULT_HUNT, type Finding, huntRange } from '../hunt/hunt.js';
+import { allFindings, suspiciousIps } from '../hunt/master.js';
+import { parseSignature, type SignatureKey, signatureText } from '../hunt/signature.js';
+import type { FlowStore } from '../store/types.js';
+import {
+  action,
+  addGlobalOptions,
+  context,
+  type GlobalOptions,
+  parseTime,
+  printJson,
+  UsageError,
+  withStore,
+} from './common.js';
+
+interface RangeOpts extends GlobalOptions {
+  from?: string;
+  to?: string;
+}
+
+async function reportsIn(store: FlowStore, from?: number, to?: number): Promise<Report[]> {
+  const parts = await store.getDocs<Report>('reports', {
+    ...(from !== undefined ? { from: windowId(from) } : {}),
+    ...(to !== undefined ? { to: windowId(to - 1) } : {}),
+  });
+  return parts
+    .flatMap((p) => p.docs)
+    .filter((r) => (from === undefined || r.windowStart >= from) && (to === undefined || r.windowStart < to));
+}
+
+function range(opts: RangeOpts): { from?: number; to?: number } {
+  const from = opts.from ? parseTime(opts.from, '--from') : undefined;
+  const to = opts.to ? parseTime(opts.to, '--to') : undefined;
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
+  return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}
+
+function printCatalog(sigs: Signature[]): void {
+  const ports = [...new Set(sigs.map((s) => s.port))];
+  // Ports in the order of their strongest signature.
+  for (const port of ports) {
+    const list = sigs.filter((s) => s.port === port);
+    process.stdout.write(
+      `Port ${portLabel(port)} | ${list.length} signature${list.length === 1 ? '' : 's'}\n`,
+    );
+    list.forEach((s, i) => {
+      const who = s.attackers
+        .slice(0, 8)
+        .map((a) => a.ip)
+        .join(' ');
+      const more = s.attackers.length > 8 ? ` ... (+${s.attackers.length - 8})` : '';
+      process.stdout.write(
+        `${i + 1}# ${s.signature}: ${s.attackers.length} attacker${s.attackers.length === 1 ? '' : 's'}: ${who}${more}  [strength ${s.strength}]\n`,
+      );
+    });
+  }
+}
+
+export function register(program: Command): void {
+  addGlobalOptions(
+    program
+      .command('signatures')
+      .description('port-packets-octets signatures learned from the reports, strongest first')
+      .option('--from <time>')
+      .option('--to <time>')
+      .option('--port <port>', 'only this destination port')
+      .option('--min-share <share>', 'share of an attacker’s flows a signature must cover', '0.5'),
+  ).action(
+    action(async (opts: RangeOpts & { port?: string; minShare: string }) => {
+      const ctx = await context(opts);
+      const r = range(opts);
+      const minShare = Number(opts.minShare);
+      if (!(minShare > 0 && minShare <= 1)) throw new UsageError('--min-share must be in (0, 1]');
+      const port = opts.port === undefined ? undefined : Number(opts.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+        throw new UsageError('--port must be 0..65535');
+      await withStore(ctx, async (store) => {
+        const sigs = learnSignatures(await reportsIn(store, r.from, r.to), { minShare }).filter(
+          (s) => port === undefined || s.port === port,
+        );
+        if (ctx.json) return printJson(sigs);
+        if (sigs.length === 0)
+          process.stderr.write('no signatures (run detect first, or widen --from/--to)\n');
+        printCatalog(sigs);
+      });
+    }),
+  );
+
+  addGlobalOptions(
+    program
+      .command('hunt')
+      .description('hunt every stored day in the range for hosts using the signatures (one scan per day)')
+      .requiredOption('--from <time>')
+      .requiredOption('--to <time>')
+      .option('--signature <sig...>', 'PORT-PACKETS-OCTETS[/tcp|udp] (default: every learned signature)')
+      .option('--min-targets <n>', 'distinct targets a host needs in a day', String(DEFAULT_HUNT.minTargets)),
+  ).action(
+    action(async (opts: RangeOpts & { signature?: string[]; minTargets: string }) => {
+      const ctx = await context(opts);
+      const r = range(opts);
+      const minTargets = Number(opts.minTargets);
+      if (!(Number.isInteger(minTargets) && minTargets >= 1))
+        throw new UsageError('--min-targets must be a positive whole number');
+      await withStore(ctx, async (store) => {
+        const reports = await reportsIn(store, undefined, r.to);
+        let sigs: SignatureKey[];
+        if (opts.signature?.length) {
+          sigs = opts.signature.map((t) => {
+            const s = parseSignature(t);
+            if (!s)
+              throw new UsageError(
+                `--signature ${JSON.stringify(t)} is not PORT-PACKETS-OCTETS (e.g. 22-4-240 or 53-1-64/udp)`,
+              );
+            return s;
+          });
+        } else {
+          sigs = learnSignatures(reports);
+          if (sigs.length === 0)
+            throw new UsageError(
+              'no signatures learned yet: run `flowhunt detect` first, or pass --signature',
+            );
+        }
+        const large = new Set(reports.filter((x) => x.role === 'source').map((x) => x.ip));
+        const found = await huntRange(
+          store,
+          r.from!,
+          r.to!,
+          sigs,
+          { ...DEFAULT_HUNT, minTargets },
+          large,
+          (day, f) => {
+            if (!ctx.json) process.stderr.write(`${day}: ${f.length} findings\n`);
+          },
+        );
+        if (ctx.json) return printJson(found);
+        printFindings(found);
+      });
+    }),
+  );
+
+  addGlobalOptions(
+    program.command('ip').description('everything known about an address').argument('<addr>'),
+  ).action(
+    action(async (addr: string, opts: GlobalOptions) => {
+      const ctx = await context(opts);
+      const ip = normalizeAddress(addr);
+      if (!ip) throw new UsageError(`${JSON.stringify(addr)} is not an IP address`);
+      await withStore(ctx, async (store) => {
+        const reports = (await reportsIn(store)).filter((x) => x.ip === ip);
+        const sigs = learnSignatures(await reportsIn(store)).filter((s) =>
+          s.attackers.some((a) => a.ip === ip),
+        );
+        const findings = (await allFindings(store)).filter((f) => f.ip === ip);
+        const suspect = suspiciousIps(findings, reports)[0] ?? null;
+        const out = { ip, reports, signatures: sigs.map((s) => s.signature), findings, suspect };
+        if (ctx.json) return printJson(out);
+        process.stdout.write(`${ip}\n`);
+        process.stdout.write(
+          `  reports: ${reports.length}${reports.length ? ` (${[...new Set(reports.map((x) => x.type))].join(', ')}; first ${new Date(reports[0]!.windowStart).toISOString()})` : ''}\n`,
+        );
+        process.stdout.write(`  signatures as attacker: ${sigs.map((s) => s.signature).join(' ') || '-'}\n`);
+        process.stdout.write(`  hunt findings: ${findings.length}\n`);
+        printFindings(findings, '    ');
+      });
+    }),
+  );
+
+  addGlobalOptions(
+    program.command('families').description('hosts that share signatures, largest family first'),
+  ).action(
+    action(async (opts: GlobalOptions) => {
+      const ctx = await context(opts);
+      await withStore(ctx, async (store) => {
+        const fams = families(await allFindings(store));
+        if (ctx.json) return printJson(fams);
+        for (const f of fams) {
+          process.stdout.write(
+            `family ${f.id}: ${f.size} hosts, signatures ${f.signatures.join(' ')}\n  ${f.members.slice(0, 20).join(' ')}${f.size > 20 ? ` ... (+${f.size - 20})` : ''}\n`,
+          );
+        }
+      });
+    }),
+  );
+}
+
+/** The paper's table: per signature and day, source IP, distinct destinations, flows, source ports. */
+function printFindings(found: Finding[], indent = ''): void {
+  let cur = '';
+  for (const f of found) {
+    const head = `${f.day} ${signatureText(parseSignature(f.signature)!)}`;
+    if (head !== cur) {
+      process.stdout.write(
+        `${indent}${head}\n${indent}  ${'Source IP'.padEnd(40)} ${'Dst IPs'.padStart(8)} ${'Flows'.padStart(8)} ${'Src ports'.padStart(9)}\n`,
+      );
+      cur = head;
+    }
+    process.stdout.write(
+      `${indent}  ${(f.ip + (f.largeScale ? ' *' : '')).padEnd(40)} ${String(f.destinations).padStart(8)} ${String(f.flows).padStart(8)} ${String(f.sourcePorts).padStart(9)}\n`,
+    );
+  }
+}
