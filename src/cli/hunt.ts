@@ -6,6 +6,7 @@ import { windowId } from '../detect/report.js';
 import { normalizeAddress } from '../flow/address.js';
 import { portLabel } from '../flow/names.js';
 import { learnSignatures, type Signature } from '../hunt/catalog.js';
+import { EXPORT_FORMATS, type ExportFormat, exportFindings, exportSuspects } from '../hunt/export.js';
 import { families } from '../hunt/families.js';
 import { DEFAULT_HUNT, type Finding, huntRange } from '../hunt/hunt.js';
 import { allFindings, suspiciousIps } from '../hunt/master.js';
@@ -170,6 +171,42 @@ export function register(program: Command): void {
         process.stdout.write(`  signatures as attacker: ${sigs.map((s) => s.signature).join(' ') || '-'}\n`);
         process.stdout.write(`  hunt findings: ${findings.length}\n`);
         printFindings(findings, '    ');
+      });
+    }),
+  );
+
+  addGlobalOptions(
+    program
+      .command('export')
+      .description('export hunt findings or the suspicious-IP table for sharing')
+      .argument('<what>', 'findings | suspects')
+      .option('--format <format>', EXPORT_FORMATS.join(' | '), 'csv')
+      .option('--from <time>', 'findings from this day on')
+      .option('--to <time>', 'findings before this day'),
+  ).action(
+    action(async (what: string, opts: RangeOpts & { format: string }) => {
+      const ctx = await context(opts);
+      if (what !== 'findings' && what !== 'suspects')
+        throw new UsageError('export what? findings or suspects');
+      if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format))
+        throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+      const format = opts.format as ExportFormat;
+      if (what === 'findings' && format === 'stix')
+        throw new UsageError(
+          'STIX exports suspects (one indicator per address): flowhunt export suspects --format stix',
+        );
+      const r = range(opts);
+      await withStore(ctx, async (store) => {
+        const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+        const findings = await allFindings(store, {
+          ...(r.from !== undefined ? { from: day(r.from) } : {}),
+          ...(r.to !== undefined ? { to: day(r.to - 1) } : {}),
+        });
+        process.stdout.write(
+          what === 'findings'
+            ? exportFindings(format, findings)
+            : exportSuspects(format, suspiciousIps(findings, await reportsIn(store))),
+        );
       });
     }),
   );

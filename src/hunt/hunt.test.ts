@@ -221,3 +221,60 @@ test('learn from the large attackers, hunt the days, find every small member and
     await store.close();
   }
 });
+
+test('exports: CSV quoting, a sorted blocklist, and a STIX 2.1 bundle of indicators', async () => {
+  const { exportFindings, exportSuspects, stixBundle } = await import('./export.js');
+  const f: Finding[] = [
+    {
+      day: '2026-11-20',
+      signature: '22-4-240',
+      protocol: 6,
+      ip: '45.1.1.1',
+      destinations: 12,
+      flows: 12,
+      sourcePorts: 12,
+      firstSeen: DAY0,
+      lastSeen: DAY0 + 1,
+      role: 'client',
+      sessionsPerTarget: 1,
+      largeScale: false,
+    },
+    {
+      day: '2026-11-21',
+      signature: '22-4-240',
+      protocol: 6,
+      ip: '2001:db8::5',
+      destinations: 3,
+      flows: 3,
+      sourcePorts: 3,
+      firstSeen: DAY0 + 86_400_000,
+      lastSeen: DAY0 + 86_400_001,
+      role: 'client',
+      sessionsPerTarget: 1,
+      largeScale: true,
+    },
+  ];
+  const csv = exportFindings('csv', f).trim().split('\n');
+  assert.equal(
+    csv[0],
+    'day,signature,protocol,ip,destinations,flows,sourcePorts,firstSeen,lastSeen,role,largeScale',
+  );
+  assert.equal(csv.length, 3);
+  assert.equal(exportFindings('blocklist', f), '45.1.1.1\n2001:db8::5\n');
+  const suspects = suspiciousIps(f);
+  const bundle = stixBundle(suspects, DAY0) as {
+    type: string;
+    objects: { type: string; id: string; pattern?: string; spec_version: string }[];
+  };
+  assert.equal(bundle.type, 'bundle');
+  const ind = bundle.objects.filter((o) => o.type === 'indicator');
+  assert.deepEqual(ind.map((o) => o.pattern).sort(), [
+    "[ipv4-addr:value = '45.1.1.1']",
+    "[ipv6-addr:value = '2001:db8::5']",
+  ]);
+  for (const o of bundle.objects) {
+    assert.equal(o.spec_version, '2.1');
+    assert.match(o.id, /^[a-z-]+--[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  }
+  assert.equal(exportSuspects('stix', suspects, DAY0), exportSuspects('stix', suspects, DAY0), 'stable ids');
+});
