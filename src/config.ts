@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { thresholdsSchema } from './detect/thresholds.js';
+import { DEFAULT_HUNT } from './hunt/hunt.js';
 
 export const configSchema = z
   .object({
@@ -41,6 +42,27 @@ export const configSchema = z
     detect: thresholdsSchema.default(thresholdsSchema.parse({})),
     /** Seconds after a window ends before live detection runs it (late flows: exporters' active timeouts). */
     detectGraceSeconds: z.number().min(0).max(3600).default(60),
+    /** The signatures and the daily hunt. */
+    hunt: z
+      .object({
+        /** Share of an attacker's flows a port-packets-octets combination must cover to be a signature. */
+        minShare: z.number().gt(0).max(1).default(0.5),
+        /** Days of reports the daily hunt learns signatures from. */
+        learnDays: z.number().int().min(1).max(3650).default(30),
+        minTargets: z.number().int().min(1).default(DEFAULT_HUNT.minTargets),
+        maxSessionsPerTarget: z.number().gt(0).default(DEFAULT_HUNT.maxSessionsPerTarget),
+        minSourcePortRatio: z.number().min(0).max(1).default(DEFAULT_HUNT.minSourcePortRatio),
+        minEphemeralShare: z.number().min(0).max(1).default(DEFAULT_HUNT.minEphemeralShare),
+        /** Minutes after midnight UTC before the previous day is hunted. */
+        graceMinutes: z.number().min(0).max(720).default(30),
+      })
+      .strict()
+      .default({
+        minShare: 0.5,
+        learnDays: 30,
+        ...DEFAULT_HUNT,
+        graceMinutes: 30,
+      }),
     /** Names of ingress points for DDoS tracing: `EXPORTER/IFINDEX` (or `EXPORTER`) → name. */
     interfaces: z.record(z.string(), z.string()).default({}),
   })

@@ -103,12 +103,16 @@ export function register(program: Command): void {
       .requiredOption('--from <time>')
       .requiredOption('--to <time>')
       .option('--signature <sig...>', 'PORT-PACKETS-OCTETS[/tcp|udp] (default: every learned signature)')
-      .option('--min-targets <n>', 'distinct targets a host needs in a day', String(DEFAULT_HUNT.minTargets)),
+      .option(
+        '--min-targets <n>',
+        `distinct targets a host needs in a day (default ${DEFAULT_HUNT.minTargets}, or the config's hunt.minTargets)`,
+      ),
   ).action(
-    action(async (opts: RangeOpts & { signature?: string[]; minTargets: string }) => {
+    action(async (opts: RangeOpts & { signature?: string[]; minTargets?: string }) => {
       const ctx = await context(opts);
       const r = range(opts);
-      const minTargets = Number(opts.minTargets);
+      const h = ctx.config.hunt;
+      const minTargets = opts.minTargets === undefined ? h.minTargets : Number(opts.minTargets);
       if (!(Number.isInteger(minTargets) && minTargets >= 1))
         throw new UsageError('--min-targets must be a positive whole number');
       await withStore(ctx, async (store) => {
@@ -124,7 +128,7 @@ export function register(program: Command): void {
             return s;
           });
         } else {
-          sigs = learnSignatures(reports);
+          sigs = learnSignatures(reports, { minShare: h.minShare });
           if (sigs.length === 0)
             throw new UsageError(
               'no signatures learned yet: run `flowhunt detect` first, or pass --signature',
@@ -136,7 +140,12 @@ export function register(program: Command): void {
           r.from!,
           r.to!,
           sigs,
-          { ...DEFAULT_HUNT, minTargets },
+          {
+            minTargets,
+            maxSessionsPerTarget: h.maxSessionsPerTarget,
+            minSourcePortRatio: h.minSourcePortRatio,
+            minEphemeralShare: h.minEphemeralShare,
+          },
           large,
           (day, f) => {
             if (!ctx.json) process.stderr.write(`${day}: ${f.length} findings\n`);

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import Fastify from 'fastify';
 import { Collector, parseHostPort } from '../collect/collector.js';
 import { DetectScheduler } from '../detect/scheduler.js';
+import { HuntScheduler } from '../hunt/scheduler.js';
 import { openStore } from '../store/open.js';
 import { action, addGlobalOptions, context, type GlobalOptions, UsageError } from './common.js';
 
@@ -106,6 +107,23 @@ export function register(program: Command): void {
           })
         : null;
       detector?.start();
+      const h = ctx.config.hunt;
+      const hunter = has('hunter')
+        ? new HuntScheduler(store, {
+            hunt: {
+              minTargets: h.minTargets,
+              maxSessionsPerTarget: h.maxSessionsPerTarget,
+              minSourcePortRatio: h.minSourcePortRatio,
+              minEphemeralShare: h.minEphemeralShare,
+            },
+            minShare: h.minShare,
+            learnDays: h.learnDays,
+            graceMs: h.graceMinutes * 60_000,
+            onDay: (day, f) => void process.stderr.write(`flowhunt: hunted ${day}: ${f.length} findings\n`),
+            onError: (e) => process.stderr.write(`flowhunt: hunt: ${e.message}\n`),
+          })
+        : null;
+      hunter?.start();
 
       let retention: NodeJS.Timeout | null = null;
       if (ctx.config.retentionDays > 0) {
@@ -130,6 +148,7 @@ export function register(program: Command): void {
       });
       if (retention) clearInterval(retention);
       await detector?.stop();
+      await hunter?.stop();
       await app.close();
       await collector.close();
       await store.close();
