@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DuckFlowStore } from '../store/duckdb/index.js';
+import { ROOT, runCli, tempDir } from '../testing/helpers.js';
+
+/** The import stage's nfdump fixture (see src/import/testdata/README.md). */
+const CSV = join(ROOT, 'src/import/testdata/nfdump-1.7.1.csv');
+
+async function snapshot(data: string) {
+  const s = await DuckFlowStore.open(data);
+  try {
+    return { totals: await s.totals({}), days: await s.days() };
+  } finally {
+    await s.close();
+  }
+}
+
+/** A data directory that already holds the fixture's 40 flows. */
+async function seeded(dir: string): Promise<string> {
+  const data = join(dir, 'data');
+  const r = await runCli(['import', CSV, '--data', data]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    'imported 40 flows (6199996 packets, 5320439650 bytes) from 1 file; 0 lines rejected\n',
+  );
+  return data;
+}
+
+/** The fixture with lines 3, 5 and 30 broken. */
+function withBadLines(dir: string): string {
+  const lines = readFileSync(CSV, 'utf8').split('\n');
+  const f = lines[2]!.split(',');
+  f[7] = 'XTCP'; // the protocol column
+  lines[2] = f.join(',');
+  lines[4] = 'garbage';
+  lines[29] = lines[29]!.replace(/^\d{4}-\d{2}-\d{2}/, '2026-02-30');
+  const path = join(dir, 'bad.csv');
+  writeFileSync(path, lines.join('\n'));
+  return path;
+}
+
+test('import (cli): bad lines are reported as FILE:LINE: message, the rest is imported, exit 0', async (t) => {
+  const dir = tempDir(t);
+  const bad = withBadLines(dir);
+  const r = await runCli(['import', bad, '--data', join(dir, 'data')]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0]!, /^imported 37 flows \(\d+ packets, \d+ bytes\) from 1 file; 3 lines rejected$/);
+  assert.match(lines[1]!, new RegExp(`^${bad}:3: protocol \\(pr\\) "XTCP" is not valid$`));
+  assert.equal(lines[2], `${bad}:5: expected 48 comma-separated fields, found 1`);
+  assert.equal(
+    lines[3],
+    `${bad}:30: first-seen time (ts) "2026-02-30 ${readFileSync(bad, 'utf8').split('\n')[29]!.slice(11, 19)}" is not valid`,
+  );
+  assert.equal(lines.length, 4);
+  assert.equal((await snapshot(join(dir, 'data'))).totals.flows, 37);
+});
+
+test('import (cli): more than 20 rejected lines are listed as the first 20 and a count', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'f.jsonl');
+  const lines = ['{"flowEndMilliseconds":1795176000000}'];
+  for (let i = 0; i < 25; i++) lines.push('{"flowEndMilliseconds":true}');
+  writeFileSync(path, lines.join('\n'));
+  const r = await runCli(['import', path, '--data', join(dir, 'data')]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = r.stdout.trim().split('\n');
+  assert.equal(out[0], 'imported 1 flow (0 packets, 0 bytes) from 1 file; 25 lines rejected');
+  assert.equal(
+    out[1],
+    `${path}:2: flowEndMilliseconds: expected epoch milliseconds or an ISO 8601 time, got true`,
+  );
+  assert.equal(out.length, 22);
+  assert.equal(out[21], '... and 5 more');
+});
+
+test('import (cli): --json prints the summary object only', async (t) => {
+  const dir = tempDir(t);
+  const bad = withBadLines(dir);
+  const r = await runCli(['import', bad, CSV, '--data', join(dir, 'data'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(r.stdout.trim().split('\n').length, 1);
+  assert.deepEqual(
+    [s.files, s.flows, s.rejected, s.errors.map((e: { where: number }) => e.where)],
+    [2, 77, 3, [3, 5, 30]],
+  );
+  assert.deepEqual(await snapshot(join(dir, 'data')).then((x) => x.totals.flows), 77);
+});
+
+test('import (cli): every fatal error is one line on stderr, exit 1, and the store is as it was', async (t) => {
+  const dir = tempDir(t);
+  const data = await seeded(dir);
+  const before = await snapshot(data);
+  const garbage = join(dir, 'garbage.bin');
+  writeFileSync(garbage, Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919 + 13) & 255)));
+  const empty = join(dir, 'empty.csv');
+  writeFileSync(empty, '');
+  const folder = join(dir, 'folder');
+  mkdirSync(folder);
+  const bad = withBadLines(dir);
+  const cases: [string[], string][] = [
+    [[garbage], `${garbage}: not a recognised flow file (tried pcap, ipfix, nfdump-csv, binetflow, jsonl)`],
+    [[empty], `${empty}: empty file`],
+    [[join(dir, 'nope.csv')], `${join(dir, 'nope.csv')}: cannot read (ENOENT: no such file or directory)`],
+    [[folder], `${folder}: cannot read (EISDIR: is a directory)`],
+    [
+      [CSV, '--format', 'netflow'],
+      'unknown format "netflow"; use one of: auto, pcap, ipfix, nfdump-csv, binetflow, jsonl',
+    ],
+    [[CSV, bad, '--strict'], `${bad}:3: protocol (pr) "XTCP" is not valid (--strict: nothing was imported)`],
+    [[CSV, garbage, '--format', 'nfdump-csv'], `${garbage}: no flow could be read as nfdump-csv`],
+    [[CSV, '--format', 'binetflow'], `${CSV}: no flow could be read as binetflow`],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(['import', ...args, '--data', data]);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr); // one line and its newline
+    assert.ok(r.stderr.startsWith(`flowhunt: ${message}`), r.stderr);
+    assert.deepEqual(await snapshot(data), before, args.join(' '));
+  }
+});

@@ -1,0 +1,495 @@
+/**
+ * @module One data record of a NetFlow v9 / IPFIX template, read field by
+ * field into a reused scratch record, then either written to the batch as a
+ * flow or, for options data, kept as exporter state (sampling, system init
+ * time). This is the mapping from protocol fields to the flow record
+ * (GoFlow2's "producer"): counters scaled by sampling, times made absolute.
+ */
+
+import type { FlowBatch } from '../flow/batch.js';
+import { F, type Template, VARLEN } from './fields.js';
+import { fail, type PacketContext } from './state.js';
+
+/** Seconds between the NTP epoch (1900) and the Unix epoch. */
+const NTP_UNIX = 2_208_988_800;
+
+const H_SRC4 = 1 << 0;
+const H_SRC6 = 1 << 1;
+const H_DST4 = 1 << 2;
+const H_DST6 = 1 << 3;
+const H_NH4 = 1 << 4;
+const H_NH6 = 1 << 5;
+const H_OCT = 1 << 6;
+const H_PKT = 1 << 7;
+const H_OCT_T = 1 << 8;
+const H_PKT_T = 1 << 9;
+const H_OCT_P = 1 << 10;
+const H_PKT_P = 1 << 11;
+const H_START = 1 << 12;
+const H_END = 1 << 13;
+const H_START_UP = 1 << 14;
+const H_END_UP = 1 << 15;
+const H_START_D = 1 << 16;
+const H_END_D = 1 << 17;
+const H_DUR = 1 << 18;
+const H_SAMPLER = 1 << 19;
+const H_SYSINIT = 1 << 20;
+
+/** The scratch record: plain numbers, reset per record, no allocation. */
+class Scratch {
+  have = 0;
+  src4 = 0;
+  dst4 = 0;
+  nh4 = 0;
+  readonly src6 = new Uint32Array(4);
+  readonly dst6 = new Uint32Array(4);
+  readonly nh6 = new Uint32Array(4);
+  sport = 0;
+  dport = 0;
+  proto = 0;
+  flags = 0;
+  tos = 0;
+  inIf = 0;
+  outIf = 0;
+  srcAs = 0;
+  dstAs = 0;
+  dir = 0;
+  octets = 0;
+  packets = 0;
+  octetsTotal = 0;
+  packetsTotal = 0;
+  octetsPost = 0;
+  packetsPost = 0;
+  startMs = 0;
+  endMs = 0;
+  startUp = 0;
+  endUp = 0;
+  startDeltaUs = 0;
+  endDeltaUs = 0;
+  durMs = 0;
+  samplerId = 0;
+  interval = 0;
+  spi = 0;
+  sps = 0;
+  ssize = 0;
+  spop = 0;
+  sysInit = 0;
+
+  reset(): void {
+    this.have = 0;
+    this.sport = 0;
+    this.dport = 0;
+    this.proto = 0;
+    this.flags = 0;
+    this.tos = 0;
+    this.inIf = 0;
+    this.outIf = 0;
+    this.srcAs = 0;
+    this.dstAs = 0;
+    this.dir = 0;
+    this.interval = 0;
+    this.spi = 0;
+    this.sps = 0;
+    this.ssize = 0;
+    this.spop = 0;
+  }
+}
+
+const S = new Scratch();
+
+/** Big-endian unsigned integer of any length (reduced-size encoding, RFC 7011 §6.2); exact to 2^53. */
+function uint(dv: DataView, p: number, len: number): number {
+  switch (len) {
+    case 1:
+      return dv.getUint8(p);
+    case 2:
+      return dv.getUint16(p);
+    case 4:
+      return dv.getUint32(p);
+    case 8:
+      return dv.getUint32(p) * 4294967296 + dv.getUint32(p + 4);
+  }
+  // Longer than 8 bytes is not an unsigned type; its low 8 bytes are what a counter could mean.
+  const from = len > 8 ? p + len - 8 : p;
+  let v = 0;
+  for (let i = from; i < p + len; i++) v = v * 256 + dv.getUint8(i);
+  return v;
+}
+
+function v6(dv: DataView, p: number, into: Uint32Array): void {
+  into[0] = dv.getUint32(p);
+  into[1] = dv.getUint32(p + 4);
+  into[2] = dv.getUint32(p + 8);
+  into[3] = dv.getUint32(p + 12);
+}
+
+/** dateTimeMicroseconds / dateTimeNanoseconds: NTP seconds and fraction (RFC 7011 §6.1.9–10). */
+function ntpMs(dv: DataView, p: number): number {
+  return (dv.getUint32(p) - NTP_UNIX) * 1000 + (dv.getUint32(p + 4) / 4294967296) * 1000;
+}
+
+/** Applies one field to the scratch record. */
+function field(a: number, dv: DataView, p: number, len: number): void {
+  switch (a) {
+    case F.OCTETS:
+      S.octets = uint(dv, p, len);
+      S.have |= H_OCT;
+      return;
+    case F.PACKETS:
+      S.packets = uint(dv, p, len);
+      S.have |= H_PKT;
+      return;
+    case F.PROTO:
+      S.proto = uint(dv, p, len) & 0xff;
+      return;
+    case F.TOS:
+      S.tos = uint(dv, p, len) & 0xff;
+      return;
+    case F.FLAGS:
+      S.flags = uint(dv, p, len) & 0xffff;
+      return;
+    case F.SPORT:
+      S.sport = uint(dv, p, len) & 0xffff;
+      return;
+    case F.DPORT:
+      S.dport = uint(dv, p, len) & 0xffff;
+      return;
+    case F.SRC4:
+      if (len === 4) {
+        S.src4 = dv.getUint32(p);
+        S.have |= H_SRC4;
+      }
+      return;
+    case F.DST4:
+      if (len === 4) {
+        S.dst4 = dv.getUint32(p);
+        S.have |= H_DST4;
+      }
+      return;
+    case F.NH4:
+      if (len === 4) {
+        S.nh4 = dv.getUint32(p);
+        S.have |= H_NH4;
+      }
+      return;
+    case F.SRC6:
+      if (len === 16) {
+        v6(dv, p, S.src6);
+        S.have |= H_SRC6;
+      }
+      return;
+    case F.DST6:
+      if (len === 16) {
+        v6(dv, p, S.dst6);
+        S.have |= H_DST6;
+      }
+      return;
+    case F.NH6:
+      if (len === 16) {
+        v6(dv, p, S.nh6);
+        S.have |= H_NH6;
+      }
+      return;
+    case F.IN_IF:
+      S.inIf = uint(dv, p, len) >>> 0;
+      return;
+    case F.OUT_IF:
+      S.outIf = uint(dv, p, len) >>> 0;
+      return;
+    case F.SRC_AS:
+      S.srcAs = uint(dv, p, len) >>> 0;
+      return;
+    case F.DST_AS:
+      S.dstAs = uint(dv, p, len) >>> 0;
+      return;
+    case F.DIR:
+      S.dir = uint(dv, p, len) & 0xff;
+      return;
+    case F.OCTETS_TOTAL:
+      S.octetsTotal = uint(dv, p, len);
+      S.have |= H_OCT_T;
+      return;
+    case F.PACKETS_TOTAL:
+      S.packetsTotal = uint(dv, p, len);
+      S.have |= H_PKT_T;
+      return;
+    case F.OCTETS_POST:
+      S.octetsPost = uint(dv, p, len);
+      S.have |= H_OCT_P;
+      return;
+    case F.PACKETS_POST:
+      S.packetsPost = uint(dv, p, len);
+      S.have |= H_PKT_P;
+      return;
+    case F.START_UPTIME:
+      S.startUp = uint(dv, p, len);
+      S.have |= H_START_UP;
+      return;
+    case F.END_UPTIME:
+      S.endUp = uint(dv, p, len);
+      S.have |= H_END_UP;
+      return;
+    case F.START_S:
+      S.startMs = uint(dv, p, len) * 1000;
+      S.have |= H_START;
+      return;
+    case F.END_S:
+      S.endMs = uint(dv, p, len) * 1000;
+      S.have |= H_END;
+      return;
+    case F.START_MS:
+      S.startMs = uint(dv, p, len);
+      S.have |= H_START;
+      return;
+    case F.END_MS:
+      S.endMs = uint(dv, p, len);
+      S.have |= H_END;
+      return;
+    case F.START_US:
+    case F.START_NS:
+      if (len === 8) {
+        S.startMs = ntpMs(dv, p);
+        S.have |= H_START;
+      }
+      return;
+    case F.END_US:
+    case F.END_NS:
+      if (len === 8) {
+        S.endMs = ntpMs(dv, p);
+        S.have |= H_END;
+      }
+      return;
+    case F.START_DELTA_US:
+      S.startDeltaUs = uint(dv, p, len);
+      S.have |= H_START_D;
+      return;
+    case F.END_DELTA_US:
+      S.endDeltaUs = uint(dv, p, len);
+      S.have |= H_END_D;
+      return;
+    case F.DURATION_MS:
+      S.durMs = uint(dv, p, len);
+      S.have |= H_DUR;
+      return;
+    case F.DURATION_US:
+      S.durMs = uint(dv, p, len) / 1000;
+      S.have |= H_DUR;
+      return;
+    case F.SYS_INIT_MS:
+      S.sysInit = uint(dv, p, len);
+      S.have |= H_SYSINIT;
+      return;
+    case F.SAMPLER_ID:
+      S.samplerId = uint(dv, p, len);
+      S.have |= H_SAMPLER;
+      return;
+    case F.SAMPLING_INTERVAL:
+    case F.SAMPLER_RANDOM_INTERVAL:
+      S.interval = uint(dv, p, len);
+      return;
+    case F.SAMPLING_PACKET_INTERVAL:
+      S.spi = uint(dv, p, len);
+      return;
+    case F.SAMPLING_PACKET_SPACE:
+      S.sps = uint(dv, p, len);
+      return;
+    case F.SAMPLING_SIZE:
+      S.ssize = uint(dv, p, len);
+      return;
+    case F.SAMPLING_POPULATION:
+      S.spop = uint(dv, p, len);
+  }
+}
+
+/** The sampling interval a record states itself (0 = none): 1 of N, N+M (RFC 5476 §6.5.2) or population/size. */
+function statedInterval(): number {
+  if (S.interval > 0) return S.interval;
+  if (S.spi > 0) return Math.round((S.spi + S.sps) / S.spi);
+  if (S.ssize > 0 && S.spop > 0) return Math.round(S.spop / S.ssize);
+  return 0;
+}
+
+/** A 32-bit uptime difference as a signed number: a small step "back" is skew, not a wrap. */
+function signed32(x: number): number {
+  const u = x >>> 0;
+  return u >= 0x80000000 ? u - 4294967296 : u;
+}
+
+/** Milliseconds since the epoch for a sysUptime-relative time. */
+function fromUptime(ctx: PacketContext, rel: number, ref: number): number {
+  // NetFlow v9: relative to the header's sysUptime, stamped at the export time.
+  if (ctx.sysUptimeMs >= 0) return ctx.exportMs - signed32(ctx.sysUptimeMs - rel);
+  const init = S.have & H_SYSINIT ? S.sysInit : ctx.info!.sysInitMs;
+  if (!Number.isNaN(init)) return init + rel;
+  // IPFIX without systemInitTimeMilliseconds: take the record's last uptime as the export time.
+  return ctx.exportMs - signed32(ref - rel);
+}
+
+const MAX_SAMPLERS = 256;
+
+function keepOptions(ctx: PacketContext): void {
+  const info = ctx.info!;
+  const rate = statedInterval();
+  if (rate > 0) {
+    if (S.have & H_SAMPLER) {
+      if (!info.samplers.has(S.samplerId) && info.samplers.size >= MAX_SAMPLERS) info.samplers.clear();
+      info.samplers.set(S.samplerId, rate);
+    } else {
+      info.sampling = rate;
+    }
+  }
+  if (S.have & H_SYSINIT) info.sysInitMs = S.sysInit;
+}
+
+/**
+ * Appends a row without zeroing it ({@link FlowBatch.add} does): for callers
+ * that write every column, on the hot path.
+ */
+export function appendRow(out: FlowBatch): number {
+  const i = out.reserve(1);
+  out.length = i + 1;
+  if (out.label) out.label[i] = null;
+  return i;
+}
+
+/** Writes an IPv6 address when the record has one (and it is not :: beside an IPv4 one), else the IPv4. */
+function address(
+  col: Uint32Array,
+  a: number,
+  h: number,
+  b4: number,
+  b6: number,
+  v4: number,
+  v6: Uint32Array,
+): void {
+  if (h & b6 && (!(h & b4) || v6[0]! | v6[1]! | v6[2]! | v6[3]!)) {
+    col[a] = v6[0]!;
+    col[a + 1] = v6[1]!;
+    col[a + 2] = v6[2]!;
+    col[a + 3] = v6[3]!;
+  } else {
+    col[a] = 0;
+    col[a + 1] = 0;
+    col[a + 2] = 0xffff;
+    col[a + 3] = h & b4 ? v4 : 0;
+  }
+}
+
+function emit(ctx: PacketContext): void {
+  const out = ctx.out;
+  const info = ctx.info!;
+  const h = S.have;
+  const i = appendRow(out);
+  const a = i * 4;
+  address(out.src, a, h, H_SRC4, H_SRC6, S.src4, S.src6);
+  address(out.dst, a, h, H_DST4, H_DST6, S.dst4, S.dst6);
+  address(out.nexthop, a, h, H_NH4, H_NH6, S.nh4, S.nh6);
+  const ex = ctx.exporter;
+  out.exporter[a] = ex[0];
+  out.exporter[a + 1] = ex[1];
+  out.exporter[a + 2] = ex[2];
+  out.exporter[a + 3] = ex[3];
+  out.sport[i] = S.sport;
+  out.dport[i] = S.dport;
+  out.proto[i] = S.proto;
+  out.flags[i] = S.flags;
+  out.tos[i] = S.tos;
+  out.inIf[i] = S.inIf;
+  out.outIf[i] = S.outIf;
+  out.srcAs[i] = S.srcAs;
+  out.dstAs[i] = S.dstAs;
+  out.dir[i] = S.dir;
+
+  let rate = statedInterval();
+  if (rate === 0 && h & H_SAMPLER) rate = info.samplers.get(S.samplerId) ?? 0;
+  if (rate === 0) rate = info.sampling;
+  if (rate < 1) rate = 1;
+  if (rate > 0xffffffff) rate = 0xffffffff;
+  out.sampling[i] = rate;
+  const octets = h & H_OCT ? S.octets : h & H_OCT_T ? S.octetsTotal : h & H_OCT_P ? S.octetsPost : 0;
+  const packets = h & H_PKT ? S.packets : h & H_PKT_T ? S.packetsTotal : h & H_PKT_P ? S.packetsPost : 0;
+  out.bytes[i] = octets * rate;
+  out.packets[i] = packets * rate;
+
+  const exMs = ctx.exportMs;
+  const ref = h & H_END_UP ? S.endUp : S.startUp;
+  let start = Number.NaN;
+  let end = Number.NaN;
+  if (h & H_START) start = S.startMs;
+  else if (h & H_START_D) start = exMs - S.startDeltaUs / 1000;
+  else if (h & H_START_UP) start = fromUptime(ctx, S.startUp, ref);
+  if (h & H_END) end = S.endMs;
+  else if (h & H_END_D) end = exMs - S.endDeltaUs / 1000;
+  else if (h & H_END_UP) end = fromUptime(ctx, S.endUp, ref);
+  if (h & H_DUR) {
+    if (Number.isNaN(end) && !Number.isNaN(start)) end = start + S.durMs;
+    else if (Number.isNaN(start) && !Number.isNaN(end)) start = end - S.durMs;
+  }
+  // A record without times happened by its export time.
+  if (Number.isNaN(start)) start = Number.isNaN(end) ? exMs : end;
+  if (Number.isNaN(end)) end = start;
+  out.ts[i] = Math.floor(start);
+  out.te[i] = Math.floor(end);
+}
+
+/**
+ * Decodes the data records of one set body `[pos, end)` with its template,
+ * appending flows to `ctx.out`; returns the number of data records read
+ * (flows and options records). What is left shorter than a record is padding.
+ */
+export function decodeRecords(
+  ctx: PacketContext,
+  t: Template,
+  dv: DataView,
+  pos: number,
+  end: number,
+): number {
+  const { actions, lens, fixedLen, minLen } = t;
+  const n = actions.length;
+  if (minLen === 0) {
+    fail(ctx, 'bad-template', `template ${t.id} describes records of length 0`, t.id);
+    return 0;
+  }
+  let p = pos;
+  let count = 0;
+  while (p + minLen <= end) {
+    S.reset();
+    if (fixedLen >= 0) {
+      for (let f = 0; f < n; f++) {
+        const len = lens[f]!;
+        const a = actions[f]!;
+        if (a !== 0) field(a, dv, p, len);
+        p += len;
+      }
+    } else {
+      for (let f = 0; f < n; f++) {
+        let len = lens[f]!;
+        if (len === VARLEN) {
+          if (p >= end) return truncated(ctx, t, count);
+          len = dv.getUint8(p++);
+          if (len === 255) {
+            if (p + 2 > end) return truncated(ctx, t, count);
+            len = dv.getUint16(p);
+            p += 2;
+          }
+        }
+        if (p + len > end) return truncated(ctx, t, count);
+        const a = actions[f]!;
+        if (a !== 0) field(a, dv, p, len);
+        p += len;
+      }
+    }
+    count++;
+    if (t.options) keepOptions(ctx);
+    else {
+      emit(ctx);
+      ctx.result.records++;
+    }
+  }
+  return count;
+}
+
+function truncated(ctx: PacketContext, t: Template, count: number): number {
+  fail(ctx, 'truncated-record', `a record of template ${t.id} runs past the end of its set`, t.id);
+  return count;
+}

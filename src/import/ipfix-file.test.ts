@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readPcapPayloads } from '../decode/testdata-tools.js';
+import { fixture, tempDir } from '../testing/helpers.js';
+import { ipfixFileFormat, isIpfixFile, readIpfixFile } from './ipfix-file.js';
+import { ChunkReader } from './pcap.js';
+
+/** An RFC 5655 file: the IPFIX messages of a capture, back to back. */
+function ipfixFile(capture: string): Buffer {
+  const file = fixture(import.meta.url, `../../decode/testdata/${capture}`);
+  return Buffer.concat(readPcapPayloads(readFileSync(file)).map((p) => p.payload));
+}
+
+test('an IPFIX file is read message by message and decodes like the datagrams it holds', async (t) => {
+  const bytes = ipfixFile('ipfix_test_mikrotik.pcap');
+  assert.ok(isIpfixFile(bytes));
+  const sizes: number[] = [];
+  const report = await readIpfixFile(ChunkReader.fromBytes(bytes), (_k, m) => {
+    sizes.push(m.length);
+  });
+  assert.deepEqual(report, { messages: 3, errors: [] });
+  assert.deepEqual(sizes, [148, 1448, 1444]);
+  const path = join(tempDir(t), 'x.ipfix');
+  writeFileSync(path, bytes);
+  let flows = 0;
+  const rejects: string[] = [];
+  await ipfixFileFormat.read(path, {
+    batch: (b) => {
+      flows += b.length;
+    },
+    reject: (_w, m) => rejects.push(m),
+  });
+  assert.equal(flows, 46);
+  assert.deepEqual(rejects, []);
+});
+
+test('a truncated or foreign IPFIX file ends with a counted error after the whole messages', async () => {
+  const bytes = ipfixFile('ipfix_test_mikrotik.pcap');
+  const cut = await readIpfixFile(ChunkReader.fromBytes(bytes.subarray(0, bytes.length - 1)), () => {});
+  assert.deepEqual(cut, {
+    messages: 2,
+    errors: [{ message: 3, text: 'file ends inside a message (truncated file)' }],
+  });
+  const junk = Buffer.concat([bytes.subarray(0, 148), Buffer.from('garbage that is not IPFIX')]);
+  const bad = await readIpfixFile(ChunkReader.fromBytes(junk), () => {});
+  assert.equal(bad.messages, 1);
+  assert.match(bad.errors[0]!.text, /^not an IPFIX message/);
+  assert.equal(isIpfixFile(Buffer.from('0005000100000000000000000000')), false);
+});

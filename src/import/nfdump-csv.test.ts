@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { FlowRecord } from '../flow/record.js';
+import { DuckFlowStore } from '../store/duckdb/index.js';
+import { fixture, requireTool, runCli, tempDir } from '../testing/helpers.js';
+import { captureWithNfcapd, encodeNetflowV5, nfdump } from '../testing/nfcapd.js';
+import { importFiles } from './index.js';
+import { nfdumpCsvFormat } from './nfdump-csv.js';
+import { assertSameV5Flow, readAll, sampleV5Flows } from './testing.js';
+
+// nfdump prints local times and flowhunt reads them as local times: pin the zone for both.
+process.env['TZ'] = 'UTC';
+
+const execFileP = promisify(execFile);
+const FIXTURE = 'nfdump-1.7.1.csv';
+const FIXTURE_FLOWS = () => sampleV5Flows(40, 7);
+
+/** One nfcapd capture of a few thousand flows, shared by the tests that need nfdump. */
+let shared: Promise<{ flows: FlowRecord[]; file: string }> | undefined;
+let captureDir: string | undefined;
+after(() => {
+  if (captureDir) rmSync(captureDir, { recursive: true, force: true });
+});
+function capture() {
+  shared ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowhunt-nfcapd-'));
+    captureDir = dir;
+    const flows = sampleV5Flows(3000, 42);
+    return { flows, file: await captureWithNfcapd(encodeNetflowV5(flows), dir) };
+  })();
+  return shared;
+}
+
+async function nfdumpTotals(file: string): Promise<{ flows: number; packets: number; bytes: number }> {
+  const info = await nfdump(['-I', '-r', file]);
+  const get = (k: string) => Number(new RegExp(`^${k}: (\\d+)$`, 'm').exec(info)?.[1]);
+  return { flows: get('Flows'), packets: get('Packets'), bytes: get('Bytes') };
+}
+
+async function stored(dataDir: string): Promise<{ totals: unknown; flows: FlowRecord[] }> {
+  const s = await DuckFlowStore.open(dataDir);
+  try {
+    return { totals: await s.totals({}), flows: await s.list({}, 1_000_000) };
+  } finally {
+    await s.close();
+  }
+}
+
+function assertAllSame(got: FlowRecord[], sent: FlowRecord[]): void {
+  assert.equal(got.length, sent.length);
+  const bySrc = new Map(sent.map((f) => [f.sourceIPAddress, f]));
+  for (const g of got) assertSameV5Flow(g, bySrc.get(g.sourceIPAddress)!);
+}
+
+test('nfdump-csv: flowhunt import of `nfdump -o csv` stores what nfdump -I counts, flow for flow', async (t) => {
+  if (!requireTool(t, 'nfcapd')) return;
+  const { flows, file } = await capture();
+  const dir = tempDir(t);
+  const csv = join(dir, 'flows.csv');
+  writeFileSync(csv, await nfdump(['-r', file, '-o', 'csv']));
+  const r = await runCli(['import', csv, '--data', join(dir, 'data')]);
+  assert.equal(r.code, 0, r.stderr);
+  const want = await nfdumpTotals(file);
+  assert.equal(want.flows, 3000);
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^imported ${want.flows} flows \\(${want.packets} packets, ${want.bytes} bytes\\) from 1 file; 0 lines rejected\\n$`,
+    ),
+  );
+  const got = await stored(join(dir, 'data'));
+  assert.deepEqual(got.totals, want);
+  assertAllSame(got.flows, flows);
+});
+
+test('nfdump-csv: the same CSV without its header line imports the same', async (t) => {
+  if (!requireTool(t, 'nfcapd')) return;
+  const { flows, file } = await capture();
+  const dir = tempDir(t);
+  const csv = join(dir, 'noheader.csv');
+  const text = await nfdump(['-r', file, '-o', 'csv']);
+  assert.match(text, /^ts,te,td,sa,da,/);
+  writeFileSync(csv, text.slice(text.indexOf('\n') + 1)); // the trailing Summary lines stay
+  const r = await runCli(['import', csv, '--data', join(dir, 'data'), '--format', 'nfdump-csv']);
+  assert.equal(r.code, 0, r.stderr);
+  const got = await stored(join(dir, 'data'));
+  assert.deepEqual(got.totals, await nfdumpTotals(file));
+  assertAllSame(got.flows, flows);
+});
+
+test('nfdump-csv: times are local times, read in the TZ nfdump printed them in', async (t) => {
+  if (!requireTool(t, 'nfcapd')) return;
+  const { flows, file } = await capture();
+  const dir = tempDir(t);
+  const csv = join(dir, 'taipei.csv');
+  const env = { ...process.env, TZ: 'Asia/Taipei' };
+  const { stdout } = await execFileP('nfdump', ['-q', '-r', file, '-o', 'csv'], { env, maxBuffer: 64 << 20 });
+  assert.notEqual(stdout.slice(0, 19), (await nfdump(['-q', '-r', file, '-o', 'csv'])).slice(0, 19));
+  writeFileSync(csv, stdout);
+  const r = await runCli(['import', csv, '--data', join(dir, 'data')], { env: { TZ: 'Asia/Taipei' } });
+  assert.equal(r.code, 0, r.stderr);
+  assertAllSame((await stored(join(dir, 'data'))).flows, flows);
+});
+
+test('nfdump-csv: the committed fixture reads back as the flows it was made from', async (t) => {
+  const path = fixture(import.meta.url, FIXTURE);
+  const dir = tempDir(t);
+  const store = await DuckFlowStore.open(dir);
+  const s = await importFiles(store, [path]);
+  const totals = await store.totals({});
+  const got = await store.list({}, 1000);
+  await store.close();
+  // nfdump's own summary, at the end of the file: flows,bytes,packets,...
+  const [flows, bytes, packets] = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .split(',')
+    .map(Number);
+  assert.deepEqual(totals, { flows, packets, bytes });
+  assert.equal(s.flows, 40);
+  assert.equal(s.rejected, 0);
+  assertAllSame(got, FIXTURE_FLOWS());
+});
+
+test('nfdump-csv: the committed fixture is what nfdump prints for its flows (set FLOWHUNT_UPDATE_FIXTURES=1 to remake it)', async (t) => {
+  if (!requireTool(t, 'nfcapd')) return;
+  const file = await captureWithNfcapd(encodeNetflowV5(FIXTURE_FLOWS()), tempDir(t));
+  const now = await nfdump(['-r', file, '-o', 'csv']);
+  const path = fixture(import.meta.url, FIXTURE);
+  if (process.env['FLOWHUNT_UPDATE_FIXTURES'] === '1') writeFileSync(path, now);
+  // `tr` (last column) is when nfcapd received the flow: it differs on every run.
+  const strip = (s: string) =>
+    s.split('\n').map((l) => (/^\d{4}-/.test(l) ? l.slice(0, l.lastIndexOf(',')) : l));
+  assert.deepEqual(strip(now), strip(readFileSync(path, 'utf8')));
+});
+
+test('nfdump-csv: whole-second times keep the exact duration and the end in the printed second', async (t) => {
+  const path = join(tempDir(t), 'x.csv');
+  const line = (ts: string, te: string, td: string) =>
+    `${ts},${te},${td},10.0.0.1,10.0.0.2,1,2,TCP,......S.,0,0,1,40,0,0,0,0,0,0,0,0,0,0,0.0.0.0,0.0.0.0,0,0,00:00:00:00:00:00,00:00:00:00:00:00,00:00:00:00:00:00,00:00:00:00:00:00,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,0-0-0,    0.000,    0.000,    0.000,192.0.2.9,0/0,1,2026-11-20 12:00:09.000`;
+  writeFileSync(
+    path,
+    [
+      line('2026-11-20 12:00:01', '2026-11-20 12:00:02', '0.002'), // really .999 → 2.001
+      line('2026-11-20 12:00:00', '2026-11-20 12:00:05', '5.333'),
+      line('2026-11-20 23:59:59', '2026-11-21 00:00:00', '0.500'),
+    ].join('\n'),
+  );
+  const r = await readAll(nfdumpCsvFormat, path);
+  const T = (s: string) => Date.parse(`${s}Z`);
+  assert.deepEqual(
+    r.flows.map((f) => [f.flowStartMilliseconds, f.flowEndMilliseconds]),
+    [
+      [T('2026-11-20T12:00:01.998'), T('2026-11-20T12:00:02.000')],
+      [T('2026-11-20T12:00:00.000'), T('2026-11-20T12:00:05.333')],
+      [T('2026-11-20T23:59:59.500'), T('2026-11-21T00:00:00.000')],
+    ],
+  );
+  assert.equal(r.flows[0]!.exporterIPAddress, '192.0.2.9');
+});
+
+test('nfdump-csv: a named header (newer nfdump), millisecond times, IPv6 and hex flags read by column name', async (t) => {
+  const path = join(tempDir(t), 'named.csv');
+  writeFileSync(
+    path,
+    [
+      'firstSeen,lastSeen,duration,proto,srcAddr,srcPort,dstAddr,dstPort,flags,packets,bytes,input,output,srcAS,dstAS,routerIP',
+      '2026-11-20 12:00:00.123,2026-11-20 12:00:01.456,1.333,6,2001:db8::1,443,2001:db8:0:0:0:0:0:2,51000,0x1b,7,900,3,4,65001,65002,2001:db8::fe',
+      '2026-11-20 12:00:02.000,2026-11-20 12:00:02.000,0.000,ICMP6,fe80::1,0,ff02::1,34560,........,1,64,0,0,0,0,10.1.1.1',
+    ].join('\n'),
+  );
+  const r = await readAll(nfdumpCsvFormat, path);
+  assert.deepEqual(r.rejects, []);
+  const f = r.flows[0]!;
+  assert.deepEqual(
+    [f.flowStartMilliseconds, f.flowEndMilliseconds, f.sourceIPAddress, f.destinationIPAddress],
+    [
+      Date.parse('2026-11-20T12:00:00.123Z'),
+      Date.parse('2026-11-20T12:00:01.456Z'),
+      '2001:db8::1',
+      '2001:db8::2',
+    ],
+  );
+  assert.deepEqual(
+    [
+      f.protocolIdentifier,
+      f.tcpControlBits,
+      f.packetDeltaCount,
+      f.octetDeltaCount,
+      f.ingressInterface,
+      f.egressInterface,
+    ],
+    [6, 0x1b, 7, 900, 3, 4],
+  );
+  assert.deepEqual(
+    [f.bgpSourceAsNumber, f.bgpDestinationAsNumber, f.exporterIPAddress],
+    [65001, 65002, '2001:db8::fe'],
+  );
+  assert.deepEqual([r.flows[1]!.protocolIdentifier, r.flows[1]!.destinationTransportPort], [58, 34560]);
+});
+
+test('nfdump-csv: bad lines are rejected with their line number and what is wrong', async (t) => {
+  const good = readFileSync(fixture(import.meta.url, FIXTURE), 'utf8').split('\n');
+  const path = join(tempDir(t), 'bad.csv');
+  const bad = (i: number, col: number, v: string) => {
+    const f = good[i]!.split(',');
+    f[col] = v;
+    return f.join(',');
+  };
+  writeFileSync(
+    path,
+    [
+      good[0], // header
+      good[1],
+      bad(2, 3, '2001:62..e0:fed5'), // line 3: abbreviated IPv6 (nfdump's non-CSV formats)
+      bad(3, 7, 'NOPE'), // line 4
+      '2026-11-20 12:00:00,2026-11-20 12:00:01,1.000,10.0.0.1', // line 5
+      bad(5, 11, '1.2 M'), // line 6: a scaled number
+      bad(6, 0, '2026-13-01 00:00:00'), // line 7
+      good[7],
+    ].join('\n'),
+  );
+  const r = await readAll(nfdumpCsvFormat, path);
+  assert.equal(r.flows.length, 2);
+  assert.deepEqual(r.rejects, [
+    {
+      where: 3,
+      message:
+        'source address "2001:62..e0:fed5" is not an IP address (nfdump abbreviates IPv6 addresses in this format; use -o csv or -6)',
+    },
+    { where: 4, message: 'protocol (pr) "NOPE" is not valid' },
+    { where: 5, message: 'expected 48 comma-separated fields, found 4' },
+    { where: 6, message: 'packet count (ipkt) "1.2 M" is not valid' },
+    { where: 7, message: 'first-seen time (ts) "2026-13-01 00:00:00" is not valid' },
+  ]);
+});
+
+test('nfdump-csv: sniffs its header or a header-less first line, and nothing else', () => {
+  const sniff = (s: string) => nfdumpCsvFormat.sniff(Buffer.from(s), 'x');
+  const fx = readFileSync(fixture(import.meta.url, FIXTURE), 'utf8').split('\n');
+  assert.equal(sniff(fx.join('\n')), true);
+  assert.equal(sniff(`\n${fx.slice(1).join('\n')}`), true);
+  assert.equal(
+    sniff(
+      'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label\n',
+    ),
+    false,
+  );
+  assert.equal(sniff('{"sourceIPAddress":"10.0.0.1"}\n'), false);
+  assert.equal(sniff('\x00\x01\x02'), false);
+});
