@@ -75,7 +75,7 @@ function parseIPv6(text: string): AddrWords | undefined {
     groups.push(...head, ...new Array<number>(fill).fill(0), ...tail);
   } else {
     const all = parseSide(t, true);
-    if (!all || all.length !== 8) return undefined;
+    if (all?.length !== 8) return undefined;
     groups.push(...all);
   }
   if (groups.length !== 8) return undefined;

@@ -61,7 +61,13 @@ export const SNIFF_BYTES = 64 * 1024;
  * first, then the text formats, whose sniffs look at the first line.
  */
 // Binary formats first: their magic numbers are the surest sniff.
-export const FORMATS: readonly ImportFormat[] = [pcapFormat, ipfixFileFormat, nfdumpCsvFormat, binetflowFormat, jsonlFormat];
+export const FORMATS: readonly ImportFormat[] = [
+  pcapFormat,
+  ipfixFileFormat,
+  nfdumpCsvFormat,
+  binetflowFormat,
+  jsonlFormat,
+];
 
 export function formatNames(): string[] {
   return FORMATS.map((f) => f.name);
