@@ -94,15 +94,24 @@ export function profileQuery(
   w1: number,
 ): Sql {
   const [h, l] = keyCols(role);
-  const where = sql`te >= ${w0} AND te < ${w1} AND ${hostSet(role, hosts)}`;
-  const branches = DIMS.map((d, i) => {
-    const cols = d.cols(role);
-    const vs = [0, 1, 2, 3].map((k) => (cols[k] ? `${cols[k]} AS v${k + 1}` : `0 AS v${k + 1}`)).join(', ');
-    return sql`SELECT ${i} AS dim, ${raw(h)} AS hi, ${raw(l)} AS lo, ${raw(vs)}, count(*) AS n, sum(packets) AS p, sum(bytes) AS b, sum(CASE WHEN sport >= 1024 THEN 1 ELSE 0 END) AS eph FROM ${from} WHERE ${where} GROUP BY ${raw([h, l, ...cols].join(', '))}`;
-  });
-  // Flows for the ordering; bytes for the peers dimension (who carries the volume).
-  const inner = sql`SELECT dim, hi, lo, v1, v2, v3, v4, n, p, b, eph, CASE WHEN dim = ${DIMS.findIndex((d) => d.dim === 'peers')} THEN b ELSE n END AS ord FROM (${join(branches, ' UNION ALL ')}) AS u`;
-  return store.dialect.topPerGroup(inner, ['dim', 'hi', 'lo'], 'ord DESC, v1, v2, v3, v4', TOP_VALUES);
+  const d = store.dialect;
+  // The kept hosts' flows are read once; every dimension groups that small set.
+  return d.withTables(
+    [['hw', sql`SELECT * FROM ${from} WHERE te >= ${w0} AND te < ${w1} AND ${hostSet(role, hosts)}`]],
+    (ref) => {
+      const branches = DIMS.map((dim, i) => {
+        const cols = dim.cols(role);
+        const vs = [0, 1, 2, 3]
+          .map((k) => (cols[k] ? `${cols[k]} AS v${k + 1}` : `0 AS v${k + 1}`))
+          .join(', ');
+        return sql`SELECT ${i} AS dim, ${raw(h)} AS hi, ${raw(l)} AS lo, ${raw(vs)}, count(*) AS n, sum(packets) AS p, sum(bytes) AS b, sum(CASE WHEN sport >= 1024 THEN 1 ELSE 0 END) AS eph FROM ${ref('hw')} GROUP BY ${raw([h, l, ...cols].join(', '))}`;
+      });
+      // Flows for the ordering; bytes for the peers dimension (who carries the volume).
+      const peersDim = DIMS.findIndex((x) => x.dim === 'peers');
+      const inner = sql`SELECT dim, hi, lo, v1, v2, v3, v4, n, p, b, eph, CASE WHEN dim = ${peersDim} THEN b ELSE n END AS ord FROM (${join(branches, ' UNION ALL ')}) AS u`;
+      return d.topPerGroup(inner, ['dim', 'hi', 'lo'], 'ord DESC, v1, v2, v3, v4', TOP_VALUES);
+    },
+  );
 }
 
 function valueText(dim: Dim, r: Record<string, unknown>): string {
@@ -147,8 +156,8 @@ export async function profileHosts(
   const byIp = new Map(hosts.map((x) => [x.ip, x]));
   for (const x of hosts) out.set(x.ip, emptyProfile());
   // Bounded IN lists: profile the hosts in slices.
-  for (let i = 0; i < hosts.length; i += 250) {
-    const slice = hosts.slice(i, i + 250);
+  for (let i = 0; i < hosts.length; i += 1000) {
+    const slice = hosts.slice(i, i + 1000);
     const rows = await store.queryFlows({ from: w0, to: w1 }, (from) =>
       profileQuery(store, from, role, slice, w0, w1),
     );

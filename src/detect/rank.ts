@@ -43,46 +43,58 @@ function ampList(): string {
   return [...AMPLIFICATION_PORTS].sort((a, b) => a - b).join(', ');
 }
 
-export function sourceAggregate(
-  d: Dialect,
-  from: Sql,
-  w0: number,
-  w1: number,
-  t: Thresholds,
-  cap: number,
-): Sql {
+/**
+ * One query ranks both roles. The window's columns are read once (`w`);
+ * hosts with too few flows to reach any floor are dropped by a cheap
+ * GROUP BY (`cs`, `cd`: a host with N distinct peers or ports has at least N
+ * flows); distinct counts are then exact, computed as two-level
+ * aggregations (distinct pairs first, then count them), which engines do far
+ * faster than per-group DISTINCT sets.
+ */
+export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thresholds, cap: number): Sql {
   const f = t.floor;
-  return sql`SELECT src_hi AS hi, src_lo AS lo, count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes,
-    ${raw(d.countDistinct(['dst_hi', 'dst_lo']))} AS peers, ${raw(d.countDistinct(['dport']))} AS ports,
-    sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END) AS tcp_flows,
-    sum(CASE WHEN ${raw(SYN_ONLY)} THEN 1 ELSE 0 END) AS syn_only,
-    0 AS amp_flows, 0 AS amp_bytes
-  FROM ${from} WHERE te >= ${w0} AND te < ${w1}
-  GROUP BY src_hi, src_lo
-  HAVING ${raw(d.countDistinct(['dst_hi', 'dst_lo']))} >= ${f.peers} OR count(*) >= ${f.flows} OR sum(packets) >= ${f.packets} OR ${raw(d.countDistinct(['dport']))} >= ${f.ports}
-  ORDER BY peers DESC, flows DESC, hi, lo LIMIT ${cap}`;
-}
-
-export function destinationAggregate(
-  d: Dialect,
-  from: Sql,
-  w0: number,
-  w1: number,
-  t: Thresholds,
-  cap: number,
-): Sql {
-  const f = t.floor;
+  const minFlows = Math.max(1, Math.min(f.peers, f.ports, f.flows));
   const amp = `(proto = 17 AND sport IN (${ampList()}))`;
-  return sql`SELECT dst_hi AS hi, dst_lo AS lo, count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes,
-    ${raw(d.countDistinct(['src_hi', 'src_lo']))} AS peers, ${raw(d.countDistinct(['sport']))} AS ports,
-    sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END) AS tcp_flows,
-    sum(CASE WHEN ${raw(SYN_ONLY)} THEN 1 ELSE 0 END) AS syn_only,
-    sum(CASE WHEN ${raw(amp)} THEN 1 ELSE 0 END) AS amp_flows,
-    sum(CASE WHEN ${raw(amp)} THEN bytes ELSE 0 END) AS amp_bytes
-  FROM ${from} WHERE te >= ${w0} AND te < ${w1}
-  GROUP BY dst_hi, dst_lo
-  HAVING ${raw(d.countDistinct(['src_hi', 'src_lo']))} >= ${f.peers} OR sum(packets) >= ${f.packets}
-  ORDER BY peers DESC, packets DESC, hi, lo LIMIT ${cap}`;
+  return d.withTables(
+    [
+      [
+        'w',
+        sql`SELECT src_hi, src_lo, dst_hi, dst_lo, sport, dport, proto, flags, packets, bytes FROM ${from} WHERE te >= ${w0} AND te < ${w1}`,
+      ],
+      [
+        'cs',
+        sql`SELECT src_hi, src_lo FROM w GROUP BY src_hi, src_lo HAVING count(*) >= ${minFlows} OR sum(packets) >= ${f.packets}`,
+      ],
+      [
+        'cd',
+        sql`SELECT dst_hi, dst_lo FROM w GROUP BY dst_hi, dst_lo HAVING count(*) >= ${Math.max(1, f.peers)} OR sum(packets) >= ${f.packets}`,
+      ],
+    ],
+    (ref) => {
+      const w = ref('w');
+      const inSrc = sql`(src_hi, src_lo) IN (SELECT src_hi, src_lo FROM ${ref('cs')})`;
+      const inDst = sql`(dst_hi, dst_lo) IN (SELECT dst_hi, dst_lo FROM ${ref('cd')})`;
+      const cols = (syn: string, ampFlows: string, ampBytes: string) =>
+        raw(
+          `count(*) AS n, sum(packets) AS p, sum(bytes) AS b, sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END) AS tcp, sum(CASE WHEN ${syn} THEN 1 ELSE 0 END) AS syn, ${ampFlows} AS af, ${ampBytes} AS ab`,
+        );
+      const zero = raw('0 AS n, 0 AS p, 0 AS b, 0 AS tcp, 0 AS syn, 0 AS af, 0 AS ab');
+      const pairs = sql`
+        SELECT 0 AS role, 0 AS k, src_hi AS hi, src_lo AS lo, ${cols(SYN_ONLY, '0', '0')} FROM ${w} WHERE ${inSrc} GROUP BY src_hi, src_lo, dst_hi, dst_lo
+        UNION ALL SELECT 0 AS role, 1 AS k, src_hi AS hi, src_lo AS lo, ${zero} FROM ${w} WHERE ${inSrc} GROUP BY src_hi, src_lo, dport
+        UNION ALL SELECT 1 AS role, 0 AS k, dst_hi AS hi, dst_lo AS lo, ${cols(SYN_ONLY, `sum(CASE WHEN ${amp} THEN 1 ELSE 0 END)`, `sum(CASE WHEN ${amp} THEN bytes ELSE 0 END)`)} FROM ${w} WHERE ${inDst} GROUP BY dst_hi, dst_lo, src_hi, src_lo
+        UNION ALL SELECT 1 AS role, 1 AS k, dst_hi AS hi, dst_lo AS lo, ${zero} FROM ${w} WHERE ${inDst} GROUP BY dst_hi, dst_lo, sport`;
+      const k0 = (x: string) => `sum(CASE WHEN k = 0 THEN ${x} ELSE 0 END)`;
+      const agg = sql`SELECT role, hi, lo, ${raw(k0('n'))} AS flows, ${raw(k0('p'))} AS packets, ${raw(k0('b'))} AS bytes,
+          ${raw(k0('1'))} AS peers, sum(CASE WHEN k = 1 THEN 1 ELSE 0 END) AS ports,
+          ${raw(k0('tcp'))} AS tcp_flows, ${raw(k0('syn'))} AS syn_only, ${raw(k0('af'))} AS amp_flows, ${raw(k0('ab'))} AS amp_bytes
+        FROM (${pairs}) AS u GROUP BY role, hi, lo`;
+      const kept = sql`SELECT * FROM (${agg}) AS a
+        WHERE (role = 0 AND (peers >= ${f.peers} OR flows >= ${f.flows} OR packets >= ${f.packets} OR ports >= ${f.ports}))
+           OR (role = 1 AND (peers >= ${f.peers} OR packets >= ${f.packets}))`;
+      return d.topPerGroup(kept, ['role'], 'peers DESC, packets DESC, hi, lo', cap);
+    },
+  );
 }
 
 function toMetrics(role: Role, rows: Record<string, unknown>[]): HostMetrics[] {
@@ -130,14 +142,16 @@ export async function rankWindow(
 ): Promise<{ sources: HostMetrics[]; destinations: HostMetrics[] }> {
   // The floors keep the candidate lists small; the cap bounds them whatever the traffic.
   const cap = Math.max(t.topN * 20, 10_000);
-  const range = { from: w0, to: w1 };
+  const rows = await store.queryFlows({ from: w0, to: w1 }, (from) =>
+    rankQuery(store.dialect, from, w0, w1, t, cap),
+  );
   const src = toMetrics(
     'source',
-    await store.queryFlows(range, (from) => sourceAggregate(store.dialect, from, w0, w1, t, cap)),
+    rows.filter((r) => num(r['role']) === 0),
   );
   const dst = toMetrics(
     'destination',
-    await store.queryFlows(range, (from) => destinationAggregate(store.dialect, from, w0, w1, t, cap)),
+    rows.filter((r) => num(r['role']) === 1),
   );
   return {
     sources: combinedTop(src, ['peers', 'flows', 'packets', 'bytes', 'ports', 'synOnlyFlows'], t.topN),

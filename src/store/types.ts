@@ -67,6 +67,12 @@ export interface Dialect {
    * adds `group_rows`, the number of rows the group had before the cut.
    */
   topPerGroup(inner: Sql, partition: readonly string[], order: string, n: number): Sql;
+  /**
+   * `body` over named intermediate relations, each computed once where the
+   * engine can (DuckDB: materialized CTEs; ClickHouse 18.16 has no CTEs, so
+   * each name is replaced by its subquery).
+   */
+  withTables(tables: readonly [name: string, def: Sql][], body: (ref: (name: string) => Sql) => Sql): Sql;
 }
 
 /** Kinds of stored documents (JSON): reports per window, hunt findings per day, detector state... */

@@ -28,7 +28,7 @@ import { DAY_MS, dayOf, type FlowBatch } from '../../flow/batch.js';
 import type { FlowRecord } from '../../flow/record.js';
 import { sqlType, storageColumns } from '../../flow/schema.js';
 import { listQuery, num, rowToRecord, statQuery, toStatRows, totalsQuery } from '../queries.js';
-import { literal, numbered, raw, type Sql, sql } from '../sql.js';
+import { literal, numbered, raw, type Sql, sql, join as sqlJoin } from '../sql.js';
 import {
   type DayInfo,
   type Dialect,
@@ -63,6 +63,13 @@ export interface DuckStoreOptions {
 
 export const duckDialect: Dialect = {
   engine: 'duckdb',
+  withTables: (tables, body) => {
+    const defs = sqlJoin(
+      tables.map(([name, def]) => sql`${raw(name)} AS MATERIALIZED (${def})`),
+      ', ',
+    );
+    return sql`WITH ${defs} ${body((name) => raw(name))}`;
+  },
   topPerGroup: (inner, partition, order, n) => {
     const p = partition.join(', ');
     return sql`SELECT *, count(*) OVER (PARTITION BY ${raw(p)}) AS group_rows FROM (${inner}) AS g QUALIFY row_number() OVER (PARTITION BY ${raw(p)} ORDER BY ${raw(order)}) <= ${n}`;
