@@ -2,8 +2,13 @@
 
 import { Command, CommanderError } from 'commander';
 import { register as registerDays } from './days.js';
+import { register as registerDecode } from './decode.js';
 import { register as registerDetect } from './detect.js';
+import { register as registerHunt } from './hunt.js';
+import { register as registerImport } from './import.js';
+import { register as registerQuery } from './query.js';
 import { register as registerServe } from './serve.js';
+import { register as registerSimulate } from './simulate.js';
 
 const program = new Command('flowhunt')
   .description('Find botnets in NetFlow/IPFIX/sFlow data')
@@ -11,7 +16,18 @@ const program = new Command('flowhunt')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [registerServe, registerDetect, registerDays]) register(program);
+// In the order of the command-line contract (docs/ARCHITECTURE.md).
+for (const register of [
+  registerServe,
+  registerImport,
+  registerDecode,
+  registerQuery,
+  registerDetect,
+  registerHunt,
+  registerSimulate,
+  registerDays,
+])
+  register(program);
 
 try {
   await program.parseAsync(process.argv);
