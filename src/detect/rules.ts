@@ -171,7 +171,18 @@ export const RULES: readonly Rule[] = [
     role: 'source',
     kind: 'client',
     describe: 'far more targets than a client has, about one session each',
-    check: (v, t) => all(ge('distinct targets', v.m.peers, t.client.manyPeers), oneSessionPerTarget(v, t)),
+    check: (v, t) =>
+      // Probe-like traffic: uniform (one combination dominates) or bare. A NAT gateway's flows are neither.
+      all(
+        ge('distinct targets', v.m.peers, t.client.manyPeers),
+        oneSessionPerTarget(v, t),
+        ge('top port-packets-octets share', v.topPpoShare, 0.2),
+      ) ??
+      all(
+        ge('distinct targets', v.m.peers, t.client.manyPeers),
+        oneSessionPerTarget(v, t),
+        le('packets per flow', v.packetsPerFlow, t.probe.maxPackets),
+      ),
   },
   {
     type: 'many-peers',
@@ -194,15 +205,17 @@ export const RULES: readonly Rule[] = [
   {
     type: 'ddos-victim',
     role: 'destination',
-    describe: 'many sources, each a few bare or SYN-only flows (spoofed or botnet DDoS)',
+    describe: 'many sources sending SYN-only or identical flows (spoofed SYN flood, botnet flood)',
     check: (v, t) => {
       const base = [
         ge('distinct sources', v.m.peers, t.victim.ddosSources),
         ge('packets', v.m.packets, t.victim.ddosPackets),
       ];
+      // Legitimate clients of a popular server send varied, data-carrying flows; attack traffic is
+      // SYN-only (spoofed) or the same flow over and over (a bot's flood).
       return (
         all(...base, ge('SYN-only share', v.synShare, t.probe.synShare)) ??
-        all(...base, ge('packets per source', v.m.packets / Math.max(1, v.m.peers), 50))
+        all(...base, ge('top port-packets-octets share', v.topPpoShare, 0.5))
       );
     },
   },

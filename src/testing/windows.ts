@@ -171,6 +171,43 @@ export function labelledWindow(
         octetDeltaCount: 60 + Math.floor(r() * 40),
       }),
     );
+  // A popular server clients upload to: thousands of sources, many packets each, varied sizes.
+  truth['destination|140.120.0.80'] = null;
+  for (let c = 0; c < 3000; c++) {
+    const pk = 30 + Math.floor(r() * 60);
+    flows.push(
+      flow(r, w0, {
+        sourceIPAddress: ext(c * 29 + 7),
+        destinationIPAddress: '140.120.0.80',
+        sourceTransportPort: eph(r),
+        destinationTransportPort: 443,
+        protocolIdentifier: 6,
+        tcpControlBits: 0x1b,
+        packetDeltaCount: pk,
+        octetDeltaCount: pk * (500 + Math.floor(r() * 900)),
+      }),
+    );
+  }
+  // A carrier-grade NAT: thousands of destinations, often one flow each, but varied, data-carrying flows.
+  truth['source|140.121.0.1'] = null;
+  for (let d = 0; d < 4000; d++) {
+    const sessions = r() < 0.7 ? 1 : 2;
+    for (let k = 0; k < sessions; k++) {
+      const pk = 3 + Math.floor(r() * 40);
+      flows.push(
+        flow(r, w0, {
+          sourceIPAddress: '140.121.0.1',
+          destinationIPAddress: ext(d * 37 + 11),
+          sourceTransportPort: eph(r),
+          destinationTransportPort: [443, 80, 443, 8080, 993][d % 5]!,
+          protocolIdentifier: 6,
+          tcpControlBits: 0x1b,
+          packetDeltaCount: pk,
+          octetDeltaCount: pk * (60 + Math.floor(r() * 1300)),
+        }),
+      );
+    }
+  }
   // An ordinary client.
   truth['source|140.119.5.5'] = null;
   for (let i = 0; i < 300; i++)
