@@ -8,7 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { alertConfigSchema } from './alert/index.js';
 import { thresholdsSchema } from './detect/thresholds.js';
+import { enrichConfigSchema } from './enrich/index.js';
 import { DEFAULT_HUNT } from './hunt/hunt.js';
 
 export const configSchema = z
@@ -63,6 +65,10 @@ export const configSchema = z
         ...DEFAULT_HUNT,
         graceMinutes: 30,
       }),
+    /** Organisation directory and geo/ASN databases (see docs/alerts.md). */
+    enrich: enrichConfigSchema.default({}),
+    /** Alerts: language, email, webhook, throttling (see docs/alerts.md). */
+    alert: alertConfigSchema.default(alertConfigSchema.parse({})),
     /** Names of ingress points for DDoS tracing: `EXPORTER/IFINDEX` (or `EXPORTER`) → name. */
     interfaces: z.record(z.string(), z.string()).default({}),
   })

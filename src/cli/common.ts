@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config.js';
+import { Enricher } from '../enrich/index.js';
 import { openStore } from '../store/open.js';
 import { type FlowStore, StoreError } from '../store/types.js';
 
@@ -49,6 +50,15 @@ export async function withStore<T>(ctx: Context, fn: (s: FlowStore) => Promise<T
     return await fn(store);
   } finally {
     await store.close();
+  }
+}
+
+/** Opens the organisation directory and geo databases the config names; a bad file is a usage error. */
+export async function openEnricher(ctx: Context): Promise<Enricher> {
+  try {
+    return await Enricher.open(ctx.config.enrich);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }
 

@@ -17,6 +17,7 @@ import {
   addGlobalOptions,
   context,
   type GlobalOptions,
+  openEnricher,
   parseTime,
   printJson,
   UsageError,
@@ -45,7 +46,7 @@ function range(opts: RangeOpts): { from?: number; to?: number } {
   return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
 }
 
-function printCatalog(sigs: Signature[]): void {
+function printCatalog(sigs: Signature[], where: (ip: string) => string): void {
   const ports = [...new Set(sigs.map((s) => s.port))];
   // Ports in the order of their strongest signature.
   for (const port of ports) {
@@ -56,7 +57,7 @@ function printCatalog(sigs: Signature[]): void {
     list.forEach((s, i) => {
       const who = s.attackers
         .slice(0, 8)
-        .map((a) => a.ip)
+        .map((a) => `${a.ip}${where(a.ip)}`)
         .join(' ');
       const more = s.attackers.length > 8 ? ` ... (+${s.attackers.length - 8})` : '';
       process.stdout.write(
@@ -91,7 +92,14 @@ export function register(program: Command): void {
         if (ctx.json) return printJson(sigs);
         if (sigs.length === 0)
           process.stderr.write('no signatures (run detect first, or widen --from/--to)\n');
-        printCatalog(sigs);
+        const enricher = await openEnricher(ctx);
+        // The paper's form: 185.x.x.x (@City[CC]).
+        const where = (ip: string) => {
+          const e = enricher.enrich(ip);
+          if (!e.city && !e.country) return '';
+          return ` (${e.city ? `@${e.city}` : ''}${e.country ? `[${e.country}]` : ''})`;
+        };
+        printCatalog(sigs, where);
       });
     }),
   );

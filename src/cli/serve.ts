@@ -7,11 +7,12 @@
 
 import type { Command } from 'commander';
 import Fastify from 'fastify';
+import { Alerter } from '../alert/index.js';
 import { Collector, parseHostPort } from '../collect/collector.js';
 import { DetectScheduler } from '../detect/scheduler.js';
 import { HuntScheduler } from '../hunt/scheduler.js';
 import { openStore } from '../store/open.js';
-import { action, addGlobalOptions, context, type GlobalOptions, UsageError } from './common.js';
+import { action, addGlobalOptions, context, type GlobalOptions, openEnricher, UsageError } from './common.js';
 
 interface ServeOptions extends GlobalOptions {
   netflow?: string;
@@ -61,6 +62,16 @@ export function register(program: Command): void {
 
       const role = opts.role ?? 'all';
       const has = (r: string) => role === 'all' || role === r;
+      const enricher = await openEnricher(ctx);
+      const log = (line: string) => void process.stderr.write(`flowhunt: ${line}\n`);
+      let alerter: Alerter | null = null;
+      if (has('detector')) {
+        try {
+          alerter = await Alerter.open(ctx.config.alert, { dataDir: ctx.dataDir, enricher, log });
+        } catch (e) {
+          throw new UsageError(`alerts: ${(e as Error).message}`);
+        }
+      }
       const store = await openStore(ctx.storeUrl);
       const collector = new Collector(store, {
         netflow: has('collector') ? netflow : '',
@@ -95,8 +106,10 @@ export function register(program: Command): void {
         ? new DetectScheduler(store, {
             thresholds: ctx.config.detect,
             interfaceNames: ctx.config.interfaces,
+            enrich: (ip) => enricher.enrich(ip),
             graceMs: ctx.config.detectGraceSeconds * 1000,
-            onWindow: (w) => {
+            onWindow: async (w) => {
+              await alerter?.handle(w.reports);
               if (w.reports.length) {
                 process.stderr.write(
                   `flowhunt: window ${new Date(w.windowStart).toISOString().slice(0, 16)}Z: ${w.reports.length} anomalies\n`,
@@ -106,6 +119,7 @@ export function register(program: Command): void {
             onError: (e) => process.stderr.write(`flowhunt: detection: ${e.message}\n`),
           })
         : null;
+      alerter?.start();
       detector?.start();
       const h = ctx.config.hunt;
       const hunter = has('hunter')
@@ -148,6 +162,7 @@ export function register(program: Command): void {
       });
       if (retention) clearInterval(retention);
       await detector?.stop();
+      await alerter?.stop();
       await hunter?.stop();
       await app.close();
       await collector.close();

@@ -17,6 +17,8 @@ export interface DetectOptions {
   thresholds: Thresholds;
   /** `exporter/ifIndex` or `exporter` → a name for ingress tracing. */
   interfaceNames?: Record<string, string>;
+  /** Adds organisation, country, city and AS to each report. */
+  enrich?: (ip: string) => NonNullable<Report['enrichment']>;
 }
 
 export interface WindowResult {
@@ -86,6 +88,10 @@ export async function detectWindow(
       profile: v.p,
       duration: durations.get(trackKey(m.ip, m.role))!,
     };
+    if (o.enrich) {
+      const e = o.enrich(m.ip);
+      if (Object.keys(e).length) r.enrichment = e;
+    }
     if (m.role === 'destination') {
       r.ingress = ingressOf(m, v.p, o.interfaceNames ?? {});
       r.mitigation = mitigationFor(m.ip, c.type, r.ingress);

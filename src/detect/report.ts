@@ -51,6 +51,16 @@ export interface Report {
   mitigation?: string;
   /** Reflection: the reflectors, abused hosts rather than attackers. */
   reflectors?: string[];
+  /** Organisation (from the directory), country, city and AS of `ip`, when known. */
+  enrichment?: {
+    org?: string;
+    contacts?: string[];
+    lang?: string;
+    country?: string;
+    city?: string;
+    asn?: number;
+    asOrg?: string;
+  };
 }
 
 export function windowId(w0: number): string {
