@@ -45,16 +45,14 @@ export async function detectWindow(
     c: NonNullable<ReturnType<typeof classify>>;
     v: ReturnType<typeof viewOf>;
   }[] = [];
-  for (const [role, hosts] of [
-    ['source', sources],
-    ['destination', destinations],
-  ] as const) {
-    const profiles = await profileHosts(store, role, hosts, w0, w1);
-    for (const m of hosts) {
-      const v = viewOf(m, profiles.get(m.ip)!);
-      const c = classify(v, t);
-      if (c) found.push({ m, c, v });
-    }
+  const profiles = await profileHosts(store, sources, destinations, w0, w1);
+  for (const ranked of [...sources, ...destinations]) {
+    const p = profiles.get(`${ranked.role}|${ranked.ip}`)!;
+    // Ranking used approximate counts; everything classified and reported is exact.
+    const m: HostMetrics = { ...ranked, ...p.exact };
+    const v = viewOf(m, p.profile);
+    const c = classify(v, t);
+    if (c) found.push({ m, c, v });
   }
   const durations = advance(
     state,

@@ -8,10 +8,11 @@
  */
 
 import { formatHiLo } from '../flow/address.js';
+import { AMPLIFICATION_PORTS } from '../flow/names.js';
 import { big, num } from '../store/queries.js';
 import { join, raw, type Sql, sql } from '../store/sql.js';
 import type { FlowStore } from '../store/types.js';
-import type { HostMetrics, Role } from './rank.js';
+import { type HostMetrics, type Role, SYN_ONLY } from './rank.js';
 
 export const TOP_VALUES = 10;
 
@@ -47,7 +48,7 @@ export interface Profile {
   ephemeralSrcShare: number;
 }
 
-type Dim = keyof Omit<Profile, 'ephemeralSrcShare'>;
+type Dim = keyof Omit<Profile, 'ephemeralSrcShare'> | 'total';
 
 interface DimSpec {
   dim: Dim;
@@ -57,6 +58,8 @@ interface DimSpec {
 }
 
 const DIMS: DimSpec[] = [
+  // One row per host: the exact totals (v1..v4 carry SYN-only, TCP, amplification flows and bytes).
+  { dim: 'total', cols: () => [], order: 'flows' },
   { dim: 'protocols', cols: () => ['proto'], order: 'flows' },
   { dim: 'tcpFlags', cols: () => ['flags'], order: 'flows' },
   { dim: 'dstPorts', cols: () => ['dport'], order: 'flows' },
@@ -76,40 +79,69 @@ function keyCols(role: Role): [string, string] {
   return role === 'source' ? ['src_hi', 'src_lo'] : ['dst_hi', 'dst_lo'];
 }
 
-function hostSet(role: Role, hosts: readonly HostMetrics[]): Sql {
-  const [h, l] = keyCols(role);
-  const tuples = join(
-    hosts.map((x) => sql`(${x.hi}, ${x.lo})`),
-    ', ',
+function hostSet(store: FlowStore, role: Role, hosts: readonly HostMetrics[]): Sql {
+  return store.dialect.inTuples(
+    keyCols(role),
+    hosts.map((x) => [x.hi, x.lo]),
   );
-  return sql`(${raw(h)}, ${raw(l)}) IN (${tuples})`;
 }
 
+/** Exact window metrics of a profiled host, from the profile query's `total` row and distinct counts. */
+export interface ExactMetrics {
+  flows: number;
+  packets: number;
+  bytes: number;
+  peers: number;
+  ports: number;
+  tcpFlows: number;
+  synOnlyFlows: number;
+  ampFlows: number;
+  ampBytes: number;
+}
+
+const AMP = `(proto = 17 AND sport IN (${[...AMPLIFICATION_PORTS].sort((a, b) => a - b).join(', ')}))`;
+
+/**
+ * Both roles' kept hosts in one query: their flows are read from the window
+ * once (`hw`), then every dimension groups that smaller set.
+ */
 export function profileQuery(
   store: FlowStore,
   from: Sql,
-  role: Role,
-  hosts: readonly HostMetrics[],
+  sources: readonly HostMetrics[],
+  destinations: readonly HostMetrics[],
   w0: number,
   w1: number,
 ): Sql {
-  const [h, l] = keyCols(role);
   const d = store.dialect;
-  // The kept hosts' flows are read once; every dimension groups that small set.
+  const sets: [Role, Sql][] = [];
+  if (sources.length) sets.push(['source', hostSet(store, 'source', sources)]);
+  if (destinations.length) sets.push(['destination', hostSet(store, 'destination', destinations)]);
+  const any = join(
+    sets.map(([, s]) => s),
+    ' OR ',
+  );
   return d.withTables(
-    [['hw', sql`SELECT * FROM ${from} WHERE te >= ${w0} AND te < ${w1} AND ${hostSet(role, hosts)}`]],
+    [['hw', sql`SELECT * FROM ${from} WHERE te >= ${w0} AND te < ${w1} AND (${any})`]],
     (ref) => {
-      const branches = DIMS.map((dim, i) => {
-        const cols = dim.cols(role);
-        const vs = [0, 1, 2, 3]
-          .map((k) => (cols[k] ? `${cols[k]} AS v${k + 1}` : `0 AS v${k + 1}`))
-          .join(', ');
-        return sql`SELECT ${i} AS dim, ${raw(h)} AS hi, ${raw(l)} AS lo, ${raw(vs)}, count(*) AS n, sum(packets) AS p, sum(bytes) AS b, sum(CASE WHEN sport >= 1024 THEN 1 ELSE 0 END) AS eph FROM ${ref('hw')} GROUP BY ${raw([h, l, ...cols].join(', '))}`;
-      });
+      const branches: Sql[] = [];
+      for (const [role, set] of sets) {
+        const [h, l] = keyCols(role);
+        DIMS.forEach((dim, i) => {
+          const cols = dim.cols(role);
+          const vs =
+            dim.dim === 'total'
+              ? `sum(CASE WHEN ${SYN_ONLY} THEN 1 ELSE 0 END) AS v1, sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END) AS v2, sum(CASE WHEN ${AMP} THEN 1 ELSE 0 END) AS v3, sum(CASE WHEN ${AMP} THEN bytes ELSE 0 END) AS v4`
+              : [0, 1, 2, 3].map((k) => (cols[k] ? `${cols[k]} AS v${k + 1}` : `0 AS v${k + 1}`)).join(', ');
+          branches.push(
+            sql`SELECT ${role === 'source' ? 0 : 1} AS role, ${i} AS dim, ${raw(h)} AS hi, ${raw(l)} AS lo, ${raw(vs)}, count(*) AS n, sum(packets) AS p, sum(bytes) AS b, sum(CASE WHEN sport >= 1024 THEN 1 ELSE 0 END) AS eph FROM ${ref('hw')} WHERE ${set} GROUP BY ${raw([h, l, ...cols].join(', '))}`,
+          );
+        });
+      }
       // Flows for the ordering; bytes for the peers dimension (who carries the volume).
       const peersDim = DIMS.findIndex((x) => x.dim === 'peers');
-      const inner = sql`SELECT dim, hi, lo, v1, v2, v3, v4, n, p, b, eph, CASE WHEN dim = ${peersDim} THEN b ELSE n END AS ord FROM (${join(branches, ' UNION ALL ')}) AS u`;
-      return d.topPerGroup(inner, ['dim', 'hi', 'lo'], 'ord DESC, v1, v2, v3, v4', TOP_VALUES);
+      const inner = sql`SELECT role, dim, hi, lo, v1, v2, v3, v4, n, p, b, eph, CASE WHEN dim = ${peersDim} THEN b ELSE n END AS ord FROM (${join(branches, ' UNION ALL ')}) AS u`;
+      return d.topPerGroup(inner, ['role', 'dim', 'hi', 'lo'], 'ord DESC, v1, v2, v3, v4', TOP_VALUES);
     },
   );
 }
@@ -143,56 +175,78 @@ function emptyProfile(): Profile {
   };
 }
 
-/** Profiles every host of one role; returns a map from address text to profile. */
+/** Profiles every kept host of both roles; returns, per role and address, the profile and exact metrics. */
 export async function profileHosts(
   store: FlowStore,
-  role: Role,
-  hosts: readonly HostMetrics[],
+  sources: readonly HostMetrics[],
+  destinations: readonly HostMetrics[],
   w0: number,
   w1: number,
-): Promise<Map<string, Profile>> {
-  const out = new Map<string, Profile>();
-  if (hosts.length === 0) return out;
-  const byIp = new Map(hosts.map((x) => [x.ip, x]));
-  for (const x of hosts) out.set(x.ip, emptyProfile());
+): Promise<Map<string, { profile: Profile; exact: ExactMetrics }>> {
+  const out = new Map<string, { profile: Profile; exact: ExactMetrics }>();
+  const key = (role: Role, ip: string) => `${role}|${ip}`;
+  for (const m of [...sources, ...destinations]) {
+    out.set(key(m.role, m.ip), {
+      profile: emptyProfile(),
+      exact: {
+        flows: 0,
+        packets: 0,
+        bytes: 0,
+        peers: 0,
+        ports: 0,
+        tcpFlows: 0,
+        synOnlyFlows: 0,
+        ampFlows: 0,
+        ampBytes: 0,
+      },
+    });
+  }
+  if (out.size === 0) return out;
   // Bounded IN lists: profile the hosts in slices.
-  for (let i = 0; i < hosts.length; i += 1000) {
-    const slice = hosts.slice(i, i + 1000);
+  const SLICE = 1000;
+  for (let i = 0; i < Math.max(sources.length, destinations.length); i += SLICE) {
+    const s = sources.slice(i, i + SLICE);
+    const d = destinations.slice(i, i + SLICE);
+    if (s.length === 0 && d.length === 0) continue;
     const rows = await store.queryFlows({ from: w0, to: w1 }, (from) =>
-      profileQuery(store, from, role, slice, w0, w1),
+      profileQuery(store, from, s, d, w0, w1),
     );
-    const ephemeral = new Map<string, number>();
     for (const r of rows) {
+      const role: Role = num(r['role']) === 0 ? 'source' : 'destination';
       const ip = formatHiLo(big(r['hi']), big(r['lo']));
-      const p = out.get(ip);
-      const m = byIp.get(ip);
-      if (!p || !m) continue;
+      const entry = out.get(key(role, ip));
+      if (!entry) continue;
       const dim = DIMS[num(r['dim'])]!.dim;
-      const dist = p[dim];
-      dist.distinct = num(r['group_rows']);
       const flows = num(r['n']);
-      dist.top.push({
-        value: valueText(dim, r),
-        flows,
-        packets: num(r['p']),
-        bytes: num(r['b']),
-        share: m.flows > 0 ? flows / m.flows : 0,
-      });
-      if (dim === 'protocols') ephemeral.set(ip, (ephemeral.get(ip) ?? 0) + num(r['eph']));
-    }
-    for (const [ip, eph] of ephemeral) {
-      const p = out.get(ip)!;
-      const m = byIp.get(ip)!;
-      p.ephemeralSrcShare = m.flows > 0 ? eph / m.flows : 0;
+      if (dim === 'total') {
+        const x = entry.exact;
+        x.flows = flows;
+        x.packets = num(r['p']);
+        x.bytes = num(r['b']);
+        x.synOnlyFlows = num(r['v1']);
+        x.tcpFlows = num(r['v2']);
+        x.ampFlows = num(r['v3']);
+        x.ampBytes = num(r['v4']);
+        entry.profile.ephemeralSrcShare = flows > 0 ? num(r['eph']) / flows : 0;
+        continue;
+      }
+      const dist = entry.profile[dim];
+      dist.distinct = num(r['group_rows']);
+      dist.top.push({ value: valueText(dim, r), flows, packets: num(r['p']), bytes: num(r['b']), share: 0 });
+      if (dim === 'peers') entry.exact.peers = dist.distinct;
+      if (dim === (role === 'source' ? 'dstPorts' : 'srcPorts')) entry.exact.ports = dist.distinct;
     }
   }
-  for (const p of out.values()) {
+  for (const { profile, exact } of out.values()) {
     for (const dim of DIMS) {
+      if (dim.dim === 'total') continue;
+      const dist = profile[dim.dim];
+      for (const v of dist.top) v.share = exact.flows > 0 ? v.flows / exact.flows : 0;
       const order =
         dim.order === 'bytes'
           ? (a: ValueShare, b: ValueShare) => b.bytes - a.bytes
           : (a: ValueShare, b: ValueShare) => b.flows - a.flows;
-      p[dim.dim].top.sort((a, b) => order(a, b) || a.value.localeCompare(b.value, 'en', { numeric: true }));
+      dist.top.sort((a, b) => order(a, b) || a.value.localeCompare(b.value, 'en', { numeric: true }));
     }
   }
   return out;

@@ -44,15 +44,16 @@ function ampList(): string {
 }
 
 /**
- * One query ranks both roles. The window's columns are read once (`w`);
- * hosts with too few flows to reach any floor are dropped by a cheap
- * GROUP BY (`cs`, `cd`: a host with N distinct peers or ports has at least N
- * flows); distinct counts are then exact, computed as two-level
- * aggregations (distinct pairs first, then count them), which engines do far
- * faster than per-group DISTINCT sets.
+ * One query ranks both roles over one read of the window (`w`). Ranking only
+ * chooses which hosts to profile, so distinct counts here are the engine's
+ * approximate ones (HyperLogLog-like, a few percent off) — an exact distinct
+ * count per host over a whole window is the most expensive thing an engine
+ * can be asked. Every number a report carries is recomputed exactly for the
+ * kept hosts by the profile stage.
  */
 export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thresholds, cap: number): Sql {
   const f = t.floor;
+  // A host with N distinct peers or ports has at least N flows: fewer flows than every floor cannot qualify.
   const minFlows = Math.max(1, Math.min(f.peers, f.ports, f.flows));
   const amp = `(proto = 17 AND sport IN (${ampList()}))`;
   return d.withTables(
@@ -61,37 +62,28 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
         'w',
         sql`SELECT src_hi, src_lo, dst_hi, dst_lo, sport, dport, proto, flags, packets, bytes FROM ${from} WHERE te >= ${w0} AND te < ${w1}`,
       ],
-      [
-        'cs',
-        sql`SELECT src_hi, src_lo FROM w GROUP BY src_hi, src_lo HAVING count(*) >= ${minFlows} OR sum(packets) >= ${f.packets}`,
-      ],
-      [
-        'cd',
-        sql`SELECT dst_hi, dst_lo FROM w GROUP BY dst_hi, dst_lo HAVING count(*) >= ${Math.max(1, f.peers)} OR sum(packets) >= ${f.packets}`,
-      ],
     ],
     (ref) => {
       const w = ref('w');
-      const inSrc = sql`(src_hi, src_lo) IN (SELECT src_hi, src_lo FROM ${ref('cs')})`;
-      const inDst = sql`(dst_hi, dst_lo) IN (SELECT dst_hi, dst_lo FROM ${ref('cd')})`;
-      const cols = (syn: string, ampFlows: string, ampBytes: string) =>
-        raw(
-          `count(*) AS n, sum(packets) AS p, sum(bytes) AS b, sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END) AS tcp, sum(CASE WHEN ${syn} THEN 1 ELSE 0 END) AS syn, ${ampFlows} AS af, ${ampBytes} AS ab`,
-        );
-      const zero = raw('0 AS n, 0 AS p, 0 AS b, 0 AS tcp, 0 AS syn, 0 AS af, 0 AS ab');
-      const pairs = sql`
-        SELECT 0 AS role, 0 AS k, src_hi AS hi, src_lo AS lo, ${cols(SYN_ONLY, '0', '0')} FROM ${w} WHERE ${inSrc} GROUP BY src_hi, src_lo, dst_hi, dst_lo
-        UNION ALL SELECT 0 AS role, 1 AS k, src_hi AS hi, src_lo AS lo, ${zero} FROM ${w} WHERE ${inSrc} GROUP BY src_hi, src_lo, dport
-        UNION ALL SELECT 1 AS role, 0 AS k, dst_hi AS hi, dst_lo AS lo, ${cols(SYN_ONLY, `sum(CASE WHEN ${amp} THEN 1 ELSE 0 END)`, `sum(CASE WHEN ${amp} THEN bytes ELSE 0 END)`)} FROM ${w} WHERE ${inDst} GROUP BY dst_hi, dst_lo, src_hi, src_lo
-        UNION ALL SELECT 1 AS role, 1 AS k, dst_hi AS hi, dst_lo AS lo, ${zero} FROM ${w} WHERE ${inDst} GROUP BY dst_hi, dst_lo, sport`;
-      const k0 = (x: string) => `sum(CASE WHEN k = 0 THEN ${x} ELSE 0 END)`;
-      const agg = sql`SELECT role, hi, lo, ${raw(k0('n'))} AS flows, ${raw(k0('p'))} AS packets, ${raw(k0('b'))} AS bytes,
-          ${raw(k0('1'))} AS peers, sum(CASE WHEN k = 1 THEN 1 ELSE 0 END) AS ports,
-          ${raw(k0('tcp'))} AS tcp_flows, ${raw(k0('syn'))} AS syn_only, ${raw(k0('af'))} AS amp_flows, ${raw(k0('ab'))} AS amp_bytes
-        FROM (${pairs}) AS u GROUP BY role, hi, lo`;
-      const kept = sql`SELECT * FROM (${agg}) AS a
-        WHERE (role = 0 AND (peers >= ${f.peers} OR flows >= ${f.flows} OR packets >= ${f.packets} OR ports >= ${f.ports}))
-           OR (role = 1 AND (peers >= ${f.peers} OR packets >= ${f.packets}))`;
+      const syn = `sum(CASE WHEN ${SYN_ONLY} THEN 1 ELSE 0 END)`;
+      const tcp = 'sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END)';
+      const both = sql`
+        SELECT 0 AS role, src_hi AS hi, src_lo AS lo, count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes,
+          ${raw(d.approxDistinct('dst_lo'))} AS peers, ${raw(d.approxDistinct('dport'))} AS ports,
+          ${raw(tcp)} AS tcp_flows, ${raw(syn)} AS syn_only, 0 AS amp_flows, 0 AS amp_bytes
+        FROM ${w} GROUP BY src_hi, src_lo
+        UNION ALL
+        SELECT 1 AS role, dst_hi AS hi, dst_lo AS lo, count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes,
+          ${raw(d.approxDistinct('src_lo'))} AS peers, ${raw(d.approxDistinct('sport'))} AS ports,
+          ${raw(tcp)} AS tcp_flows, ${raw(syn)} AS syn_only,
+          sum(CASE WHEN ${raw(amp)} THEN 1 ELSE 0 END) AS amp_flows, sum(CASE WHEN ${raw(amp)} THEN bytes ELSE 0 END) AS amp_bytes
+        FROM ${w} GROUP BY dst_hi, dst_lo`;
+      // Floors a little below the configured ones: an approximate count must not drop a host at the edge.
+      const slack = 0.9;
+      const kept = sql`SELECT * FROM (${both}) AS a
+        WHERE (flows >= ${minFlows} OR packets >= ${f.packets})
+          AND ((role = 0 AND (peers >= ${f.peers * slack} OR flows >= ${f.flows} OR packets >= ${f.packets} OR ports >= ${f.ports * slack}))
+            OR (role = 1 AND (peers >= ${f.peers * slack} OR packets >= ${f.packets})))`;
       return d.topPerGroup(kept, ['role'], 'peers DESC, packets DESC, hi, lo', cap);
     },
   );

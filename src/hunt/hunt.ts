@@ -12,7 +12,7 @@ import { formatHiLo } from '../flow/address.js';
 import { DAY_MS, dayOf } from '../flow/batch.js';
 import { EPHEMERAL_PORT_MIN } from '../flow/names.js';
 import { big, num } from '../store/queries.js';
-import { join, raw, type Sql, sql } from '../store/sql.js';
+import { raw, type Sql, sql } from '../store/sql.js';
 import type { FlowStore } from '../store/types.js';
 import { type SignatureKey, signatureKey, signatureText } from './signature.js';
 
@@ -63,9 +63,9 @@ export function huntQuery(
   minTargets: number,
 ): Sql {
   const d = store.dialect;
-  const tuples = join(
-    sigs.map((s) => sql`(${s.protocol}, ${s.port}, ${s.packets}, ${s.octets})`),
-    ', ',
+  const match = d.inTuples(
+    ['proto', 'dport', 'packets', 'bytes'],
+    sigs.map((s) => [s.protocol, s.port, s.packets, s.octets]),
   );
   return sql`SELECT proto, dport, packets, bytes, src_hi, src_lo,
       ${raw(d.countDistinct(['dst_hi', 'dst_lo']))} AS destinations, count(*) AS flows,
@@ -73,7 +73,7 @@ export function huntQuery(
       sum(CASE WHEN sport >= ${EPHEMERAL_PORT_MIN} THEN 1 ELSE 0 END) AS ephemeral,
       min(ts) AS first_seen, max(te) AS last_seen
     FROM ${from}
-    WHERE te >= ${d0} AND te < ${d1} AND (proto, dport, packets, bytes) IN (${tuples})
+    WHERE te >= ${d0} AND te < ${d1} AND ${match}
     GROUP BY proto, dport, packets, bytes, src_hi, src_lo
     HAVING ${raw(d.countDistinct(['dst_hi', 'dst_lo']))} >= ${minTargets}`;
 }

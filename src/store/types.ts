@@ -59,6 +59,18 @@ export interface Dialect {
   readonly engine: Engine;
   /** Exact count of distinct values (tuples allowed). */
   countDistinct(exprs: readonly string[]): string;
+  /**
+   * Approximate count of distinct values of one expression (HyperLogLog-like;
+   * a few percent off). Only for choosing candidates, never for a number
+   * that is reported.
+   */
+  approxDistinct(expr: string): string;
+  /**
+   * `(cols) IN set of tuples`, as a hash semi-join however many tuples
+   * there are (DuckDB evaluates a long literal IN list of row values one
+   * comparison at a time; ClickHouse builds a set from a literal list).
+   */
+  inTuples(cols: readonly string[], tuples: readonly (readonly (number | bigint)[])[]): Sql;
   /** Bitwise AND of a column and a value (DuckDB `a & b`, ClickHouse `bitAnd(a, b)`). */
   bitAnd(column: string, value: Sql): Sql;
   /**

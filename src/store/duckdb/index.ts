@@ -70,6 +70,22 @@ export const duckDialect: Dialect = {
     );
     return sql`WITH ${defs} ${body((name) => raw(name))}`;
   },
+  approxDistinct: (expr) => `approx_count_distinct(${expr})`,
+  inTuples: (cols, tuples) => {
+    if (tuples.length === 0) return raw('1 = 0');
+    const names = cols.map((_, i) => `c${i}`).join(', ');
+    const rows = sqlJoin(
+      tuples.map(
+        (t) =>
+          sql`(${sqlJoin(
+            t.map((v) => sql`${v}`),
+            ', ',
+          )})`,
+      ),
+      ', ',
+    );
+    return sql`(${raw(cols.join(', '))}) IN (SELECT ${raw(names)} FROM (VALUES ${rows}) AS t(${raw(names)}))`;
+  },
   topPerGroup: (inner, partition, order, n) => {
     const p = partition.join(', ');
     return sql`SELECT *, count(*) OVER (PARTITION BY ${raw(p)}) AS group_rows FROM (${inner}) AS g QUALIFY row_number() OVER (PARTITION BY ${raw(p)} ORDER BY ${raw(order)}) <= ${n}`;
