@@ -55,7 +55,7 @@ export interface Report {
   enrichment?: {
     org?: string;
     contacts?: string[];
-    lang?: string;
+    lang?: 'en' | 'zh-TW';
     country?: string;
     city?: string;
     asn?: number;
