@@ -1,0 +1,79 @@
+/**
+ * @module Benchmark: hunting one stored day against 1,000 signatures — one
+ * pass (flowhunt's way) versus one query per signature (the paper's first
+ * way) versus nfdump with one filter per signature, over the same flows.
+ * The per-signature loops run a sample of signatures and are extrapolated
+ * to all of them (said so in the result).
+ * Run: node dist/bench/hunt.js [--flows N] [--nfdump-flows N] [--sample K]
+ */
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { huntDay } from '../src/hunt/hunt.js';
+import type { SignatureKey } from '../src/hunt/signature.js';
+import { num } from '../src/store/queries.js';
+import { sql } from '../src/store/sql.js';
+import { DuckFlowStore } from '../src/store/duckdb/index.js';
+import { encodeNetflowV5, sendUdp, startNfcapd } from '../src/testing/nfcapd.js';
+import { arg, timed, writeResult } from './machine.js';
+import { rng, synthFlows } from './synth.js';
+
+const flows = arg('flows', 20_000_000);
+const nfdumpFlows = arg('nfdump-flows', 2_000_000);
+const sample = arg('sample', 10);
+const DAY = '2026-11-20';
+const t0 = Date.parse(`${DAY}T00:00:00Z`);
+const dir = mkdtempSync(join(tmpdir(), 'fh-bench-hunt-'));
+try {
+  const store = await DuckFlowStore.open(join(dir, 'data'), { maxPendingRows: 4_000_000, compactAfterFiles: 1000 });
+  const load = await timed(() => synthFlows(flows, t0, t0 + 86_000_000, 5, (b) => store.append(b)).then(() => store.flush()));
+  // 1,000 signatures: the 500 most common exact combinations in the data, and 500 that match nothing.
+  const common = await store.queryFlows({ from: t0, to: t0 + 86_400_000 }, (from) =>
+    sql`SELECT proto, dport, packets, bytes, count(*) AS n FROM ${from} GROUP BY proto, dport, packets, bytes ORDER BY n DESC, proto, dport, packets, bytes LIMIT ${500}`,
+  );
+  const sigs: SignatureKey[] = common.map((r) => ({ protocol: num(r['proto']), port: num(r['dport']), packets: num(r['packets']), octets: num(r['bytes']) }));
+  const r = rng(9);
+  while (sigs.length < 1000) sigs.push({ protocol: 6, port: 1 + Math.floor(r() * 65000), packets: 1 + Math.floor(r() * 20), octets: 40_000 + Math.floor(r() * 100_000) });
+  const onePass = await timed(() => huntDay(store, DAY, sigs));
+  const per: number[] = [];
+  for (let i = 0; i < sample; i++) per.push((await timed(() => huntDay(store, DAY, [sigs[i * 97 % sigs.length]!]))).ms);
+  const perSigMs = per.reduce((a, b) => a + b, 0) / per.length;
+  await store.close();
+
+  // nfdump over the same kind of flows (a smaller day: nfcapd must receive them over UDP first).
+  let nfdump: Record<string, unknown> = { skipped: 'nfdump not installed' };
+  try {
+    execFileSync('nfdump', ['-V'], { stdio: 'ignore' });
+    const nf = await startNfcapd(dir);
+    await synthFlows(nfdumpFlows, t0, t0 + 86_000_000, 5, async (b) => sendUdp(nf.port, encodeNetflowV5(b.records())), 100_000);
+    const file = await nf.stop();
+    const times: number[] = [];
+    for (let i = 0; i < sample; i++) {
+      const s = sigs[(i * 97) % sigs.length]!;
+      const filter = `proto ${s.protocol} and dst port ${s.port} and packets ${s.packets} and bytes ${s.octets}`;
+      const t = performance.now();
+      execFileSync('nfdump', ['-r', file, '-q', '-A', 'srcip,dstip', '-o', 'csv', filter], { maxBuffer: 2 ** 30, stdio: ['ignore', 'ignore', 'ignore'] });
+      times.push(performance.now() - t);
+    }
+    const avg = times.reduce((a, b) => a + b, 0) / times.length;
+    nfdump = { flows: nfdumpFlows, perSignatureMs: Math.round(avg), extrapolated1000SignaturesSeconds: Math.round((avg * sigs.length) / 1000), scaledTo: { flows, seconds: Math.round((avg * 1000 * flows) / nfdumpFlows / 1000) } };
+  } catch (e) {
+    nfdump = { skipped: (e as Error).message };
+  }
+  const perSig1000 = perSigMs * sigs.length;
+  const path = writeResult('hunt', {
+    flows,
+    signatures: sigs.length,
+    loadSeconds: load.ms / 1000,
+    onePass: { seconds: onePass.ms / 1000, findings: onePass.value.length },
+    perSignatureLoop: { sampleSignatures: sample, perSignatureMs: Math.round(perSigMs), extrapolatedSeconds: Math.round(perSig1000 / 100) / 10 },
+    speedup: Math.round(perSig1000 / onePass.ms),
+    nfdumpOneFilterPerSignature: nfdump,
+    flowsPerSecondOnePass: Math.round(flows / (onePass.ms / 1000)),
+  });
+  process.stdout.write(`hunt: ${flows} flows x ${sigs.length} signatures: one pass ${onePass.ms / 1000} s; per-signature loop ~${Math.round(perSig1000 / 1000)} s (${Math.round(perSig1000 / onePass.ms)}x) -> ${path}\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
