@@ -105,7 +105,32 @@ function oneSessionPerTarget(v: HostView, t: Thresholds): Evidence | null {
   return le('flows per target', v.sessionsPerPeer, t.client.sessionsPerPeer);
 }
 
+/**
+ * A flood: far more packets than a host gets, from (or to) a few peers that
+ * each open many flows — a flooder cycles source ports; a big download or a
+ * QUIC stream is one or two flows. Large packets count only when the traffic
+ * is not TCP (a TCP bulk transfer is a download, not a flood).
+ */
+function floodOf(v: HostView, t: Thresholds, perPeer: string): Evidence[] | null {
+  const base = [ge('packets', v.m.packets, t.victim.floodPackets), ge(perPeer, v.sessionsPerPeer, 20)];
+  const nonTcp = v.m.flows > 0 ? 1 - v.m.tcpFlows / v.m.flows : 0;
+  return (
+    all(...base, ge('non-TCP share', nonTcp, 0.8)) ??
+    all(...base, le('bytes per packet', v.bytesPerPacket, 100))
+  );
+}
+
 export const RULES: readonly Rule[] = [
+  {
+    type: 'flood',
+    role: 'source',
+    kind: 'client',
+    describe: 'a host flooding a few targets with many non-TCP flows',
+    check: (v, t) => {
+      const f = floodOf(v, t, 'flows per target');
+      return f ? all(le('distinct targets', v.m.peers, 10), ...f) : null;
+    },
+  },
   {
     type: 'port-sweep',
     role: 'source',
@@ -121,23 +146,31 @@ export const RULES: readonly Rule[] = [
     type: 'content-attack',
     role: 'source',
     kind: 'client',
-    describe: 'one service, several packets with payload per flow, uniform sessions (brute force, exploit)',
+    describe:
+      'one service, several packets with payload per flow, uniform or failing sessions (brute force, exploit, spam)',
     check: (v, t) => {
       const payload = v.bytesPerPacket - TCP_HEADER;
       const base = [
         ge('top destination port share', v.topPortShare, t.probe.servicePortShare),
         ge('packets per flow', v.packetsPerFlow, t.probe.contentPackets),
         ge('payload bytes per packet', payload, t.probe.contentPayload),
-        // Uniform sessions: one port-packets-octets combination carries a large share.
-        ge('top port-packets-octets share', v.topPpoShare, 0.25),
       ];
-      const wide = all(
+      // Uniform sessions (one port-packets-octets combination carries a large share), or many attempts
+      // nobody answered (SYN-only): what a brute-forcer or a spam bot shows and a NAT gateway does not.
+      const uniform = ge('top port-packets-octets share', v.topPpoShare, 0.25);
+      const failing = ge('SYN-only share', v.synShare, 0.2);
+      const wide = [
         ...base,
         ge('distinct targets', v.m.peers, t.client.scanPeers),
         oneSessionPerTarget(v, t),
+      ];
+      const found = all(...wide, uniform) ?? all(...wide, failing);
+      if (found) return found;
+      return all(
+        ...base,
+        uniform,
+        ge('flows to the service', v.m.flows * v.topPortShare, t.client.attackFlows),
       );
-      if (wide) return wide;
-      return all(...base, ge('flows to the service', v.m.flows * v.topPortShare, t.client.attackFlows));
     },
   },
   {
@@ -222,9 +255,8 @@ export const RULES: readonly Rule[] = [
   {
     type: 'flood',
     role: 'destination',
-    describe: 'a packet flood of small packets toward one host',
-    check: (v, t) =>
-      all(ge('packets', v.m.packets, t.victim.floodPackets), le('bytes per packet', v.bytesPerPacket, 200)),
+    describe: 'a packet flood from a few sources, each opening many flows (UDP/ICMP, or tiny TCP packets)',
+    check: (v, t) => floodOf(v, t, 'flows per source'),
   },
 ];
 

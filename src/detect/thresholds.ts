@@ -49,7 +49,7 @@ export const thresholdsSchema = z
     probe: z
       .object({
         /** Bare probes: at most this many packets per flow... */
-        maxPackets: z.number().default(2),
+        maxPackets: z.number().default(3),
         /** ...and at most this many bytes per packet (40-60: headers and options only). */
         maxBytesPerPacket: z.number().default(60),
         /** Share of flows that must be SYN without ACK for a SYN scan. */
@@ -62,7 +62,7 @@ export const thresholdsSchema = z
         contentPayload: z.number().default(16),
       })
       .default({
-        maxPackets: 2,
+        maxPackets: 3,
         maxBytesPerPacket: 60,
         synShare: 0.8,
         servicePortShare: 0.5,
@@ -78,8 +78,8 @@ export const thresholdsSchema = z
         reflectionShare: z.number().default(0.5),
         reflectors: z.number().default(20),
         reflectionBytes: z.number().default(10_000_000),
-        /** Flood: packets toward one destination from few sources. */
-        floodPackets: z.number().default(1_000_000),
+        /** Flood: packets toward one destination (or from one source) in a window, ≈ 1,700 packets/s. */
+        floodPackets: z.number().default(500_000),
       })
       .default({
         ddosSources: 1000,
@@ -87,7 +87,7 @@ export const thresholdsSchema = z
         reflectionShare: 0.5,
         reflectors: 20,
         reflectionBytes: 10_000_000,
-        floodPackets: 1_000_000,
+        floodPackets: 500_000,
       }),
   })
   .strict();

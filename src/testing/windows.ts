@@ -208,6 +208,52 @@ export function labelledWindow(
       );
     }
   }
+  // A UDP flood from one host cycling source ports toward a game server.
+  truth['source|203.0.113.99'] = 'flood';
+  truth['destination|140.122.0.27'] = 'flood';
+  for (let i = 0; i < 3000; i++)
+    flows.push(
+      flow(r, w0, {
+        sourceIPAddress: '203.0.113.99',
+        destinationIPAddress: '140.122.0.27',
+        sourceTransportPort: eph(r),
+        destinationTransportPort: 27015,
+        protocolIdentifier: 17,
+        packetDeltaCount: 200,
+        octetDeltaCount: 240_000,
+      }),
+    );
+  // A big QUIC download: one UDP flow, a million packets, not a flood.
+  truth['destination|140.123.5.5'] = null;
+  flows.push(
+    flow(r, w0, {
+      sourceIPAddress: '8.8.4.4',
+      destinationIPAddress: '140.123.5.5',
+      sourceTransportPort: 443,
+      destinationTransportPort: 51000,
+      protocolIdentifier: 17,
+      packetDeltaCount: 1_000_000,
+      octetDeltaCount: 1_300_000_000,
+    }),
+  );
+  // A spam bot: a campus host mailing a thousand exchangers once each; many never answer.
+  truth['source|140.124.7.7'] = 'content-attack';
+  for (let i = 0; i < 1200; i++) {
+    const answered = r() < 0.6;
+    const pk = answered ? 8 + Math.floor(r() * 8) : 1 + Math.floor(r() * 2);
+    flows.push(
+      flow(r, w0, {
+        sourceIPAddress: '140.124.7.7',
+        destinationIPAddress: ext(i * 41 + 13),
+        sourceTransportPort: eph(r),
+        destinationTransportPort: 25,
+        protocolIdentifier: 6,
+        tcpControlBits: answered ? 0x1b : 0x02,
+        packetDeltaCount: pk,
+        octetDeltaCount: answered ? pk * (100 + Math.floor(r() * 150)) : pk * 52,
+      }),
+    );
+  }
   // An ordinary client.
   truth['source|140.119.5.5'] = null;
   for (let i = 0; i < 300; i++)
