@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { register as registerDays } from './days.js';
 import { register as registerDecode } from './decode.js';
 import { register as registerDetect } from './detect.js';
+import { register as registerEval } from './eval.js';
 import { register as registerHunt } from './hunt.js';
 import { register as registerImport } from './import.js';
 import { register as registerQuery } from './query.js';
@@ -25,6 +26,7 @@ for (const register of [
   registerDetect,
   registerHunt,
   registerSimulate,
+  registerEval,
   registerDays,
 ])
   register(program);
