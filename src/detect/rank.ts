@@ -68,12 +68,12 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
       const syn = `sum(CASE WHEN ${SYN_ONLY} THEN 1 ELSE 0 END)`;
       const tcp = 'sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END)';
       const both = sql`
-        SELECT 0 AS role, src_hi AS hi, src_lo AS lo, count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes,
+        SELECT 0 AS role, src_hi AS hi, src_lo AS lo, count(*) AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes,
           ${raw(d.approxDistinct('dst_lo'))} AS peers, ${raw(d.approxDistinct('dport'))} AS ports,
           ${raw(tcp)} AS tcp_flows, ${raw(syn)} AS syn_only, 0 AS amp_flows, 0 AS amp_bytes
         FROM ${w} GROUP BY src_hi, src_lo
         UNION ALL
-        SELECT 1 AS role, dst_hi AS hi, dst_lo AS lo, count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes,
+        SELECT 1 AS role, dst_hi AS hi, dst_lo AS lo, count(*) AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes,
           ${raw(d.approxDistinct('src_lo'))} AS peers, ${raw(d.approxDistinct('sport'))} AS ports,
           ${raw(tcp)} AS tcp_flows, ${raw(syn)} AS syn_only,
           sum(CASE WHEN ${raw(amp)} THEN 1 ELSE 0 END) AS amp_flows, sum(CASE WHEN ${raw(amp)} THEN bytes ELSE 0 END) AS amp_bytes
@@ -81,10 +81,10 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
       // Floors a little below the configured ones: an approximate count must not drop a host at the edge.
       const slack = 0.9;
       const kept = sql`SELECT * FROM (${both}) AS a
-        WHERE (flows >= ${minFlows} OR packets >= ${f.packets})
-          AND ((role = 0 AND (peers >= ${f.peers * slack} OR flows >= ${f.flows} OR packets >= ${f.packets} OR ports >= ${f.ports * slack}))
-            OR (role = 1 AND (peers >= ${f.peers * slack} OR packets >= ${f.packets})))`;
-      return d.topPerGroup(kept, ['role'], 'peers DESC, packets DESC, hi, lo', cap);
+        WHERE (n_flows >= ${minFlows} OR n_packets >= ${f.packets})
+          AND ((role = 0 AND (peers >= ${f.peers * slack} OR n_flows >= ${f.flows} OR n_packets >= ${f.packets} OR ports >= ${f.ports * slack}))
+            OR (role = 1 AND (peers >= ${f.peers * slack} OR n_packets >= ${f.packets})))`;
+      return d.topPerGroup(kept, ['role'], 'peers DESC, n_packets DESC, hi, lo', cap);
     },
   );
 }
@@ -98,9 +98,9 @@ function toMetrics(role: Role, rows: Record<string, unknown>[]): HostMetrics[] {
       hi,
       lo,
       role,
-      flows: num(r['flows']),
-      packets: num(r['packets']),
-      bytes: num(r['bytes']),
+      flows: num(r['n_flows']),
+      packets: num(r['n_packets']),
+      bytes: num(r['n_bytes']),
       peers: num(r['peers']),
       ports: num(r['ports']),
       tcpFlows: num(r['tcp_flows']),

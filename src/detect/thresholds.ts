@@ -73,7 +73,7 @@ export const thresholdsSchema = z
       .object({
         /** Distinct sources hitting one destination in a DDoS. */
         ddosSources: z.number().default(1000),
-        ddosPackets: z.number().default(20_000),
+        ddosPackets: z.number().default(10_000),
         /** Reflection: flows from amplification ports, distinct reflectors, bytes. */
         reflectionShare: z.number().default(0.5),
         reflectors: z.number().default(20),
@@ -83,7 +83,7 @@ export const thresholdsSchema = z
       })
       .default({
         ddosSources: 1000,
-        ddosPackets: 20_000,
+        ddosPackets: 10_000,
         reflectionShare: 0.5,
         reflectors: 20,
         reflectionBytes: 10_000_000,

@@ -1,5 +1,6 @@
 /** @module Opens the store named by a `--store` URL. */
 
+import { ClickHouseFlowStore } from './clickhouse/index.js';
 import { DuckFlowStore, type DuckStoreOptions } from './duckdb/index.js';
 import { type FlowStore, StoreError } from './types.js';
 
@@ -9,10 +10,7 @@ import { type FlowStore, StoreError } from './types.js';
  */
 export async function openStore(url: string, opts: DuckStoreOptions = {}): Promise<FlowStore> {
   if (url.startsWith('clickhouse://') || url.startsWith('clickhouses://')) {
-    throw new StoreError(
-      `the ClickHouse engine is not available in this build yet (store ${url}); use duckdb:DIR`,
-      'ENGINE_UNAVAILABLE',
-    );
+    return ClickHouseFlowStore.open(url, opts.maxPendingRows ? { maxPendingRows: opts.maxPendingRows } : {});
   }
   const dir = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
   if (dir === '')

@@ -21,12 +21,13 @@ export function whereOf(q: FlowQuery): Sql {
 }
 
 export function totalsQuery(from: Sql, q: FlowQuery): Sql {
-  return sql`SELECT count(*) AS flows, coalesce(sum(packets), 0) AS packets, coalesce(sum(bytes), 0) AS bytes FROM ${from} WHERE ${whereOf(q)}`;
+  // Aliases never reuse a column's name: ClickHouse would substitute the alias inside the WHERE.
+  return sql`SELECT count(*) AS n_flows, coalesce(sum(packets), 0) AS n_packets, coalesce(sum(bytes), 0) AS n_bytes FROM ${from} WHERE ${whereOf(q)}`;
 }
 
 export function toTotals(rows: Record<string, unknown>[]): Totals {
   const r = rows[0] ?? {};
-  return { flows: num(r['flows']), packets: num(r['packets']), bytes: num(r['bytes']) };
+  return { flows: num(r['n_flows']), packets: num(r['n_packets']), bytes: num(r['n_bytes']) };
 }
 
 interface KeySpec {
@@ -72,17 +73,17 @@ export function statQuery(
     return sql`SELECT ${raw(k)}, ${raw(s.peer[0]!)} AS p1, ${raw(s.peer[1]!)} AS p2, packets, bytes, ts, te FROM ${from} WHERE ${w}`;
   });
   const src = branches.length === 1 ? branches[0]! : join(branches, ' UNION ALL ');
-  const orderCol = order === 'flows' ? 'flows' : order;
-  return sql`SELECT k1, k2, count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes, ${raw(d.countDistinct(['p1', 'p2']))} AS peers, min(ts) AS first_seen, max(te) AS last_seen FROM (${src}) AS s GROUP BY k1, k2 ORDER BY ${raw(orderCol)} DESC, k1, k2 LIMIT ${Math.max(0, Math.floor(top))}`;
+  const orderCol = `n_${order}`;
+  return sql`SELECT k1, k2, count(*) AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes, ${raw(d.countDistinct(['p1', 'p2']))} AS peers, min(ts) AS first_seen, max(te) AS last_seen FROM (${src}) AS s GROUP BY k1, k2 ORDER BY ${raw(orderCol)} DESC, k1, k2 LIMIT ${Math.max(0, Math.floor(top))}`;
 }
 
 export function toStatRows(key: StatKey, rows: Record<string, unknown>[]): StatRow[] {
   const isAddr = SPECS[key][0]!.key.length === 2;
   return rows.map((r) => ({
     key: isAddr ? formatHiLo(big(r['k1']), big(r['k2'])) : String(num(r['k1'])),
-    flows: num(r['flows']),
-    packets: num(r['packets']),
-    bytes: num(r['bytes']),
+    flows: num(r['n_flows']),
+    packets: num(r['n_packets']),
+    bytes: num(r['n_bytes']),
     peers: num(r['peers']),
     firstSeen: num(r['first_seen']),
     lastSeen: num(r['last_seen']),

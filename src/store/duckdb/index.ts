@@ -27,7 +27,7 @@ import {
 import { DAY_MS, dayOf, type FlowBatch } from '../../flow/batch.js';
 import type { FlowRecord } from '../../flow/record.js';
 import { sqlType, storageColumns } from '../../flow/schema.js';
-import { listQuery, num, rowToRecord, statQuery, toStatRows, totalsQuery } from '../queries.js';
+import { listQuery, num, rowToRecord, statQuery, toStatRows, toTotals, totalsQuery } from '../queries.js';
 import { literal, numbered, raw, type Sql, sql, join as sqlJoin } from '../sql.js';
 import {
   type DayInfo,
@@ -378,9 +378,7 @@ export class DuckFlowStore implements FlowStore {
   }
 
   async totals(q: FlowQuery): Promise<Totals> {
-    const rows = await this.queryFlows(q, (from) => totalsQuery(from, q));
-    const r = rows[0] ?? {};
-    return { flows: num(r['flows']), packets: num(r['packets']), bytes: num(r['bytes']) };
+    return toTotals(await this.queryFlows(q, (from) => totalsQuery(from, q)));
   }
 
   async stat(q: FlowQuery, key: StatKey, order: StatOrder, top: number): Promise<StatRow[]> {
