@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { huntDay } from '../src/hunt/hunt.js';
 import type { SignatureKey } from '../src/hunt/signature.js';
+import { DuckFlowStore } from '../src/store/duckdb/index.js';
 import { num } from '../src/store/queries.js';
 import { sql } from '../src/store/sql.js';
-import { DuckFlowStore } from '../src/store/duckdb/index.js';
 import { encodeNetflowV5, sendUdp, startNfcapd } from '../src/testing/nfcapd.js';
 import { arg, timed, writeResult } from './machine.js';
 import { rng, synthFlows } from './synth.js';
@@ -27,18 +27,37 @@ const DAY = '2026-11-20';
 const t0 = Date.parse(`${DAY}T00:00:00Z`);
 const dir = mkdtempSync(join(tmpdir(), 'fh-bench-hunt-'));
 try {
-  const store = await DuckFlowStore.open(join(dir, 'data'), { maxPendingRows: 4_000_000, compactAfterFiles: 1000 });
-  const load = await timed(() => synthFlows(flows, t0, t0 + 86_000_000, 5, (b) => store.append(b)).then(() => store.flush()));
-  // 1,000 signatures: the 500 most common exact combinations in the data, and 500 that match nothing.
-  const common = await store.queryFlows({ from: t0, to: t0 + 86_400_000 }, (from) =>
-    sql`SELECT proto, dport, packets, bytes, count(*) AS n FROM ${from} GROUP BY proto, dport, packets, bytes ORDER BY n DESC, proto, dport, packets, bytes LIMIT ${500}`,
+  const store = await DuckFlowStore.open(join(dir, 'data'), {
+    maxPendingRows: 4_000_000,
+    compactAfterFiles: 1000,
+  });
+  const load = await timed(() =>
+    synthFlows(flows, t0, t0 + 86_000_000, 5, (b) => store.append(b)).then(() => store.flush()),
   );
-  const sigs: SignatureKey[] = common.map((r) => ({ protocol: num(r['proto']), port: num(r['dport']), packets: num(r['packets']), octets: num(r['bytes']) }));
+  // 1,000 signatures: the 500 most common exact combinations in the data, and 500 that match nothing.
+  const common = await store.queryFlows(
+    { from: t0, to: t0 + 86_400_000 },
+    (from) =>
+      sql`SELECT proto, dport, packets, bytes, count(*) AS n FROM ${from} GROUP BY proto, dport, packets, bytes ORDER BY n DESC, proto, dport, packets, bytes LIMIT ${500}`,
+  );
+  const sigs: SignatureKey[] = common.map((r) => ({
+    protocol: num(r['proto']),
+    port: num(r['dport']),
+    packets: num(r['packets']),
+    octets: num(r['bytes']),
+  }));
   const r = rng(9);
-  while (sigs.length < 1000) sigs.push({ protocol: 6, port: 1 + Math.floor(r() * 65000), packets: 1 + Math.floor(r() * 20), octets: 40_000 + Math.floor(r() * 100_000) });
+  while (sigs.length < 1000)
+    sigs.push({
+      protocol: 6,
+      port: 1 + Math.floor(r() * 65000),
+      packets: 1 + Math.floor(r() * 20),
+      octets: 40_000 + Math.floor(r() * 100_000),
+    });
   const onePass = await timed(() => huntDay(store, DAY, sigs));
   const per: number[] = [];
-  for (let i = 0; i < sample; i++) per.push((await timed(() => huntDay(store, DAY, [sigs[i * 97 % sigs.length]!]))).ms);
+  for (let i = 0; i < sample; i++)
+    per.push((await timed(() => huntDay(store, DAY, [sigs[(i * 97) % sigs.length]!]))).ms);
   const perSigMs = per.reduce((a, b) => a + b, 0) / per.length;
   await store.close();
 
@@ -47,18 +66,33 @@ try {
   try {
     execFileSync('nfdump', ['-V'], { stdio: 'ignore' });
     const nf = await startNfcapd(dir);
-    await synthFlows(nfdumpFlows, t0, t0 + 86_000_000, 5, async (b) => sendUdp(nf.port, encodeNetflowV5(b.records())), 100_000);
+    await synthFlows(
+      nfdumpFlows,
+      t0,
+      t0 + 86_000_000,
+      5,
+      async (b) => sendUdp(nf.port, encodeNetflowV5(b.records())),
+      100_000,
+    );
     const file = await nf.stop();
     const times: number[] = [];
     for (let i = 0; i < sample; i++) {
       const s = sigs[(i * 97) % sigs.length]!;
       const filter = `proto ${s.protocol} and dst port ${s.port} and packets ${s.packets} and bytes ${s.octets}`;
       const t = performance.now();
-      execFileSync('nfdump', ['-r', file, '-q', '-A', 'srcip,dstip', '-o', 'csv', filter], { maxBuffer: 2 ** 30, stdio: ['ignore', 'ignore', 'ignore'] });
+      execFileSync('nfdump', ['-r', file, '-q', '-A', 'srcip,dstip', '-o', 'csv', filter], {
+        maxBuffer: 2 ** 30,
+        stdio: ['ignore', 'ignore', 'ignore'],
+      });
       times.push(performance.now() - t);
     }
     const avg = times.reduce((a, b) => a + b, 0) / times.length;
-    nfdump = { flows: nfdumpFlows, perSignatureMs: Math.round(avg), extrapolated1000SignaturesSeconds: Math.round((avg * sigs.length) / 1000), scaledTo: { flows, seconds: Math.round((avg * 1000 * flows) / nfdumpFlows / 1000) } };
+    nfdump = {
+      flows: nfdumpFlows,
+      perSignatureMs: Math.round(avg),
+      extrapolated1000SignaturesSeconds: Math.round((avg * sigs.length) / 1000),
+      scaledTo: { flows, seconds: Math.round((avg * 1000 * flows) / nfdumpFlows / 1000) },
+    };
   } catch (e) {
     nfdump = { skipped: (e as Error).message };
   }
@@ -68,12 +102,18 @@ try {
     signatures: sigs.length,
     loadSeconds: load.ms / 1000,
     onePass: { seconds: onePass.ms / 1000, findings: onePass.value.length },
-    perSignatureLoop: { sampleSignatures: sample, perSignatureMs: Math.round(perSigMs), extrapolatedSeconds: Math.round(perSig1000 / 100) / 10 },
+    perSignatureLoop: {
+      sampleSignatures: sample,
+      perSignatureMs: Math.round(perSigMs),
+      extrapolatedSeconds: Math.round(perSig1000 / 100) / 10,
+    },
     speedup: Math.round(perSig1000 / onePass.ms),
     nfdumpOneFilterPerSignature: nfdump,
     flowsPerSecondOnePass: Math.round(flows / (onePass.ms / 1000)),
   });
-  process.stdout.write(`hunt: ${flows} flows x ${sigs.length} signatures: one pass ${onePass.ms / 1000} s; per-signature loop ~${Math.round(perSig1000 / 1000)} s (${Math.round(perSig1000 / onePass.ms)}x) -> ${path}\n`);
+  process.stdout.write(
+    `hunt: ${flows} flows x ${sigs.length} signatures: one pass ${onePass.ms / 1000} s; per-signature loop ~${Math.round(perSig1000 / 1000)} s (${Math.round(perSig1000 / onePass.ms)}x) -> ${path}\n`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

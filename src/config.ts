@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { alertConfigSchema } from './alert/index.js';
+import { apiConfigSchema } from './api/config.js';
 import { thresholdsSchema } from './detect/thresholds.js';
 import { enrichConfigSchema } from './enrich/index.js';
 import { DEFAULT_HUNT } from './hunt/hunt.js';
@@ -71,6 +72,8 @@ export const configSchema = z
     alert: alertConfigSchema.default(alertConfigSchema.parse({})),
     /** Names of ingress points for DDoS tracing: `EXPORTER/IFINDEX` (or `EXPORTER`) → name. */
     interfaces: z.record(z.string(), z.string()).default({}),
+    /** API tokens: admin, or scoped to organisations of the directory (see docs/api.md). */
+    api: apiConfigSchema.default({ tokens: [] }),
   })
   .strict();
 

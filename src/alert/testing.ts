@@ -16,6 +16,8 @@ import { labelledWindow, W0, WIN } from '../testing/windows.js';
 
 export { W0, WIN };
 
+const LATER = new Set(['203.0.113.99', '140.122.0.27', '140.124.7.7']);
+
 /** The reports of `windows` consecutive labelled windows from W0, one array per window. */
 export async function genuineReports(windows = 1): Promise<Report[][]> {
   const dir = mkdtempSync(join(tmpdir(), 'flowhunt-alert-reports-'));
@@ -28,7 +30,9 @@ export async function genuineReports(windows = 1): Promise<Report[][]> {
     }
     await s.flush();
     const res = await detectRange(s, W0, W0 + windows * WIN, { thresholds: defaultThresholds() });
-    return res.map((r) => r.reports);
+    // The alert tests count mails for the window's first five anomalies; hosts added to the shared
+    // window later (a UDP flood, a spam bot) are left out so the counts stay what they test.
+    return res.map((r) => r.reports.filter((x) => !LATER.has(x.ip)));
   } finally {
     await s.close();
     rmSync(dir, { recursive: true, force: true });

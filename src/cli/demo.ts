@@ -12,7 +12,7 @@
  *    take (so flows/s and exporter metrics fill in too).
  */
 
-import { detectRange, type DetectOptions } from '../detect/index.js';
+import { type DetectOptions, detectRange } from '../detect/index.js';
 import type { Report } from '../detect/report.js';
 import { learnSignatures } from '../hunt/catalog.js';
 import { type HuntOptions, huntRange } from '../hunt/hunt.js';
@@ -44,7 +44,9 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const from = end - hours * 3_600_000;
   const last = await o.store.lastPartition('detect-state');
   if (!last) {
-    o.log(`demo: backfilling ${hours} h of simulated traffic (${new Date(from).toISOString()} – ${new Date(end).toISOString()})`);
+    o.log(
+      `demo: backfilling ${hours} h of simulated traffic (${new Date(from).toISOString()} – ${new Date(end).toISOString()})`,
+    );
     const past = createSimulation({ scenario: 'demo', seed: 1, from, hours });
     for (const b of past.batches()) if (b.length) await o.store.append(b);
     await o.store.flush();
@@ -53,16 +55,22 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     const sigs = learnSignatures(reports, { minShare: o.minShare });
     const large = new Set(reports.filter((r) => r.role === 'source').map((r) => r.ip));
     const findings = sigs.length ? await huntRange(o.store, from, end, sigs, o.hunt, large) : [];
-    o.log(`demo: ${past.totals.flows} flows, ${reports.length} reports, ${sigs.length} signatures, ${findings.length} hunt findings`);
+    o.log(
+      `demo: ${past.totals.flows} flows, ${reports.length} reports, ${sigs.length} signatures, ${findings.length} hunt findings`,
+    );
   } else {
     o.log('demo: the store already has detection results; not backfilling again');
   }
 
   const abort = new AbortController();
   const live = createSimulation({ scenario: 'demo', seed: 2, from: end, hours: 24 });
-  const sender = o.netflowPort ? new UdpSender({ host: '127.0.0.1', port: o.netflowPort, format: 'ipfix', rate: 0 }) : undefined;
+  const sender = o.netflowPort
+    ? new UdpSender({ host: '127.0.0.1', port: o.netflowPort, format: 'ipfix', rate: 0 })
+    : undefined;
   await sender?.open();
-  o.log(`demo: live simulated traffic ${sender ? `as IPFIX to 127.0.0.1:${o.netflowPort}` : 'into the store'}`);
+  o.log(
+    `demo: live simulated traffic ${sender ? `as IPFIX to 127.0.0.1:${o.netflowPort}` : 'into the store'}`,
+  );
   const running = (async () => {
     for await (const b of liveBatches(live, { signal: abort.signal })) {
       if (sender) {

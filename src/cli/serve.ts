@@ -8,11 +8,13 @@
 import type { Command } from 'commander';
 import Fastify from 'fastify';
 import { Alerter } from '../alert/index.js';
+import { apiBindRefusal, registerApi } from '../api/index.js';
 import { Collector, parseHostPort } from '../collect/collector.js';
 import { DetectScheduler } from '../detect/scheduler.js';
 import { HuntScheduler } from '../hunt/scheduler.js';
 import { openStore } from '../store/open.js';
 import { action, addGlobalOptions, context, type GlobalOptions, openEnricher, UsageError } from './common.js';
+import { startDemo } from './demo.js';
 
 interface ServeOptions extends GlobalOptions {
   netflow?: string;
@@ -62,6 +64,15 @@ export function register(program: Command): void {
 
       const role = opts.role ?? 'all';
       const has = (r: string) => role === 'all' || role === r;
+      if (has('api')) {
+        let refusal: string | undefined;
+        try {
+          refusal = apiBindRefusal(ctx.config, http.host, http.port);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        if (refusal) throw new UsageError(refusal);
+      }
       const enricher = await openEnricher(ctx);
       const log = (line: string) => void process.stderr.write(`flowhunt: ${line}\n`);
       let alerter: Alerter | null = null;
@@ -87,6 +98,7 @@ export function register(program: Command): void {
       });
       app.get('/healthz', async () => ({ ok: true, store: store.location }));
       try {
+        if (has('api')) await registerApi(app, { store, config: ctx.config, collector, enricher });
         await collector.start();
         await app.listen({ host: http.host, port: http.port });
       } catch (e) {
@@ -119,8 +131,6 @@ export function register(program: Command): void {
             onError: (e) => process.stderr.write(`flowhunt: detection: ${e.message}\n`),
           })
         : null;
-      alerter?.start();
-      detector?.start();
       const h = ctx.config.hunt;
       const hunter = has('hunter')
         ? new HuntScheduler(store, {
@@ -137,6 +147,30 @@ export function register(program: Command): void {
             onError: (e) => process.stderr.write(`flowhunt: hunt: ${e.message}\n`),
           })
         : null;
+
+      const demo = opts.demo
+        ? await startDemo({
+            store,
+            ...(collector.address('netflow') ? { netflowPort: collector.address('netflow')!.port } : {}),
+            detect: {
+              thresholds: ctx.config.detect,
+              interfaceNames: ctx.config.interfaces,
+              enrich: (ip) => enricher.enrich(ip),
+            },
+            hunt: {
+              minTargets: h.minTargets,
+              maxSessionsPerTarget: h.maxSessionsPerTarget,
+              minSourcePortRatio: h.minSourcePortRatio,
+              minEphemeralShare: h.minEphemeralShare,
+            },
+            minShare: h.minShare,
+            log,
+          })
+        : null;
+
+      // After the demo's backfill, so live detection continues from the backfilled windows.
+      alerter?.start();
+      detector?.start();
       hunter?.start();
 
       let retention: NodeJS.Timeout | null = null;
@@ -161,6 +195,7 @@ export function register(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
       });
       if (retention) clearInterval(retention);
+      await demo?.stop();
       await detector?.stop();
       await alerter?.stop();
       await hunter?.stop();

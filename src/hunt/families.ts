@@ -31,7 +31,10 @@ export function families(findings: readonly Finding[]): Family[] {
   const union = (a: string, b: string) => {
     const ra = find(a);
     const rb = find(b);
-    if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+    if (ra === rb) return;
+    // The smaller name becomes the root, so the grouping is the same in any order.
+    const [lo, hi] = ra < rb ? [ra, rb] : [rb, ra];
+    parent.set(hi, lo);
   };
   for (const f of findings) {
     const key = parseSignature(`${f.signature}/${f.protocol}`);

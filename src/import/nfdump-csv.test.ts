@@ -153,13 +153,13 @@ test('nfdump-csv: whole-second times keep the exact duration and the end in the 
     ].join('\n'),
   );
   const r = await readAll(nfdumpCsvFormat, path);
-  const T = (s: string) => Date.parse(`${s}Z`);
+  const at = (s: string) => Date.parse(`${s}Z`);
   assert.deepEqual(
     r.flows.map((f) => [f.flowStartMilliseconds, f.flowEndMilliseconds]),
     [
-      [T('2026-11-20T12:00:01.998'), T('2026-11-20T12:00:02.000')],
-      [T('2026-11-20T12:00:00.000'), T('2026-11-20T12:00:05.333')],
-      [T('2026-11-20T23:59:59.500'), T('2026-11-21T00:00:00.000')],
+      [at('2026-11-20T12:00:01.998'), at('2026-11-20T12:00:02.000')],
+      [at('2026-11-20T12:00:00.000'), at('2026-11-20T12:00:05.333')],
+      [at('2026-11-20T23:59:59.500'), at('2026-11-21T00:00:00.000')],
     ],
   );
   assert.equal(r.flows[0]!.exporterIPAddress, '192.0.2.9');

@@ -46,7 +46,7 @@ function addrBytes(text: string): Buffer {
   const w = parseAddress(text);
   if (!w) throw new Error(`bad address ${text}`);
   const b = Buffer.alloc(16);
-  w.forEach((x, i) => b.writeUInt32BE(x, i * 4));
+  for (let i = 0; i < 4; i++) b.writeUInt32BE(w[i]!, i * 4);
   return b;
 }
 

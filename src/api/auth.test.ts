@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Fastify from 'fastify';
+import { ConfigError, configSchema, loadConfig } from '../config.js';
+import { DuckFlowStore } from '../store/duckdb/index.js';
+import { runCli, tempDir } from '../testing/helpers.js';
+import { bearer, isLoopback, refuseOpenBind, TokenSet } from './auth.js';
+import { apiBindRefusal, registerApi } from './index.js';
+import { DIRECTORY_YAML } from './testing.js';
+
+const A = 'aaaaaaaaaaaaaaaaaaaa-1';
+const B = 'bbbbbbbbbbbbbbbbbbbb-2';
+
+test('a token matches its own principal only: no prefix, no extension, no case folding', () => {
+  const set = new TokenSet(
+    [
+      { name: 'noc', token: A, admin: true, organisations: [] },
+      { name: 'campus', token: B, admin: false, organisations: ['Campus A'] },
+    ],
+    'env-token-0123456789',
+  );
+  assert.equal(set.match(A)?.name, 'noc');
+  assert.deepEqual(set.match(B), { name: 'campus', admin: false, organisations: ['Campus A'] });
+  assert.deepEqual(set.match('env-token-0123456789'), {
+    name: 'FLOWHUNT_TOKEN',
+    admin: true,
+    organisations: [],
+  });
+  for (const wrong of ['', A.slice(0, -1), `${A}x`, A.toUpperCase(), ` ${A}`, B.replace('2', '3')])
+    assert.equal(set.match(wrong), undefined, JSON.stringify(wrong));
+  assert.equal(set.open, false);
+  assert.equal(new TokenSet([], '').open, true);
+  assert.throws(() => new TokenSet([], 'short'), /FLOWHUNT_TOKEN must be at least 16 characters/);
+  assert.throws(
+    () => new TokenSet([{ name: 'x', token: A, admin: true, organisations: [] }], A),
+    /the token of "FLOWHUNT_TOKEN" is used twice/,
+  );
+});
+
+test('bearer takes the token from an Authorization header and nothing else', () => {
+  assert.equal(bearer(`Bearer ${A}`), A);
+  assert.equal(bearer(`bearer  ${A} `), A);
+  assert.equal(bearer(`Basic ${A}`), undefined);
+  assert.equal(bearer('Bearer'), undefined);
+  assert.equal(bearer(`Bearer ${A} extra`), undefined);
+  assert.equal(bearer(undefined), undefined);
+});
+
+test('an open API (no token) is refused on any address but loopback', () => {
+  for (const h of ['127.0.0.1', '127.9.9.9', '::1', 'localhost', '::ffff:127.0.0.1'])
+    assert.equal(isLoopback(h), true, h);
+  for (const h of ['0.0.0.0', '::', '10.0.0.1', '140.112.1.1', '::2', '128.0.0.1'])
+    assert.equal(isLoopback(h), false, h);
+  const open = new TokenSet([]);
+  assert.equal(refuseOpenBind('127.0.0.1', 8080, open), undefined);
+  assert.match(
+    refuseOpenBind('0.0.0.0', 8080, open)!,
+    /^refusing to serve the API on 0\.0\.0\.0:8080 without an API token: set FLOWHUNT_TOKEN or api\.tokens/,
+  );
+  assert.match(refuseOpenBind('::', 80, open)!, /on \[::\]:80 /);
+  assert.equal(refuseOpenBind('0.0.0.0', 8080, new TokenSet([], 'env-token-0123456789')), undefined);
+  const cfg = configSchema.parse({});
+  assert.match(apiBindRefusal(cfg, '0.0.0.0', 8080, '')!, /refusing/);
+  assert.equal(apiBindRefusal(cfg, '0.0.0.0', 8080, 'env-token-0123456789'), undefined);
+});
+
+test('flowhunt serve on a non-loopback address without a token refuses to start, with the reason', async () => {
+  const r = await runCli(
+    ['serve', '--http', '0.0.0.0:0', '--netflow', '', '--sflow', '', '--data', '/nonexistent/never-created'],
+    { env: { FLOWHUNT_TOKEN: '' } },
+  );
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^flowhunt: refusing to serve the API on 0\.0\.0\.0:0 without an API token/m);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('config tokens: too short, neither admin nor scoped, or naming an unknown organisation are refused', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'dir.yaml'), DIRECTORY_YAML);
+  const cases: [string, RegExp][] = [
+    [
+      'api:\n  tokens: [{ name: a, token: short, admin: true }]\n',
+      /api\.tokens\.0\.token: must be at least 16/,
+    ],
+    [
+      `api:\n  tokens: [{ name: a, token: ${A} }]\n`,
+      /either admin: true or scoped to at least one organisation/,
+    ],
+    [
+      `api:\n  tokens: [{ name: a, token: ${A}, admin: true, organisations: [X] }]\n`,
+      /an admin token sees everything/,
+    ],
+    [`api:\n  tokenz: []\n`, /api/],
+  ];
+  for (const [text, re] of cases) {
+    writeFileSync(join(dir, 'c.yaml'), text);
+    await assert.rejects(
+      loadConfig(join(dir, 'c.yaml')),
+      (e: Error) => e instanceof ConfigError && re.test(e.message),
+      text,
+    );
+  }
+  const store = await DuckFlowStore.open(join(dir, 'data'));
+  t.after(() => store.close());
+  const scoped = (orgs: string, directory?: string) =>
+    configSchema.parse({
+      ...(directory ? { enrich: { directory } } : {}),
+      api: { tokens: [{ name: 'campus', token: A, organisations: [orgs] }] },
+    });
+  await assert.rejects(
+    registerApi(Fastify(), { store, config: scoped('Campus A'), envToken: '', log: () => undefined }),
+    /"campus" is scoped to organisation "Campus A" but no organisation directory is configured/,
+  );
+  await assert.rejects(
+    registerApi(Fastify(), {
+      store,
+      config: scoped('Campus Z', join(dir, 'dir.yaml')),
+      envToken: '',
+      log: () => undefined,
+    }),
+    /"campus" names organisation "Campus Z", which the directory does not list/,
+  );
+});
+
+test('with no token configured (loopback) the API answers as a local admin; with FLOWHUNT_TOKEN it needs it', async (t) => {
+  const store = await DuckFlowStore.open(tempDir(t));
+  t.after(() => store.close());
+  const open = Fastify();
+  await registerApi(open, { store, config: configSchema.parse({}), envToken: '', log: () => undefined });
+  const me = await open.inject({ url: '/api/me' });
+  assert.equal(me.statusCode, 200);
+  assert.deepEqual(me.json(), { name: 'local', admin: true, organisations: [] });
+  await open.close();
+  const env = Fastify();
+  await registerApi(env, {
+    store,
+    config: configSchema.parse({}),
+    envToken: 'env-token-0123456789',
+    log: () => undefined,
+  });
+  assert.equal((await env.inject({ url: '/api/me' })).statusCode, 401);
+  const ok = await env.inject({ url: '/api/me', headers: { authorization: 'Bearer env-token-0123456789' } });
+  assert.deepEqual(ok.json(), { name: 'FLOWHUNT_TOKEN', admin: true, organisations: [] });
+  await env.close();
+});

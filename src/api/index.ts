@@ -1,0 +1,198 @@
+/**
+ * @module The HTTP API and the dashboard, mounted on `flowhunt serve`'s
+ * Fastify instance:
+ *
+ * ```ts
+ * const refusal = apiBindRefusal(config, host, port); // before anything starts
+ * await registerApi(app, { store, config, collector, enricher });
+ * ```
+ *
+ * Every route is under `/api/` and needs a token (`Authorization: Bearer`),
+ * except `/api/openapi.json`; the built dashboard (`dist/web/`) is served at
+ * `/`. See docs/api.md for the routes, the tokens and the scoping rules.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Collector } from '../collect/collector.js';
+import type { Config } from '../config.js';
+import { Enricher } from '../enrich/index.js';
+import type { FlowStore } from '../store/types.js';
+import { bearer, LOCAL_ADMIN, refuseOpenBind, TokenSet } from './auth.js';
+import { ApiData, type DataOptions } from './data.js';
+import { IngestRate } from './ingest.js';
+import { ApiError } from './params.js';
+import { mountRoutes, openApiDocument, type Route } from './route.js';
+import { exportRoutes } from './routes/exports.js';
+import { hostRoutes } from './routes/hosts.js';
+import { huntRoutes } from './routes/hunt.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { reportRoutes } from './routes/reports.js';
+import { checkTokenOrganisations, orgDirectory, Scope } from './scope.js';
+
+export type { Principal } from './auth.js';
+export { apiConfigSchema } from './config.js';
+
+/** Every route of the API, in the order the OpenAPI document lists them. */
+export const ROUTES: readonly Route[] = [
+  ...ingestRoutes,
+  ...reportRoutes,
+  ...huntRoutes,
+  ...hostRoutes,
+  ...exportRoutes,
+];
+
+/** Where the built dashboard lives: `dist/web/` beside `dist/src/`. */
+export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+
+export interface ApiOptions {
+  store: FlowStore;
+  config: Config;
+  collector?: Collector;
+  enricher?: Enricher;
+  /** `FLOWHUNT_TOKEN` by default. */
+  envToken?: string;
+  /** The built dashboard; {@link WEB_ROOT} by default. */
+  webRoot?: string;
+  data?: Partial<DataOptions>;
+  log?: (line: string) => void;
+}
+
+function tokensOf(config: Config, envToken = process.env['FLOWHUNT_TOKEN']): TokenSet {
+  return new TokenSet(config.api.tokens, envToken);
+}
+
+/**
+ * Why `serve` must not start with this HTTP address (an open API reachable
+ * from the network), or undefined. Throws on a malformed `FLOWHUNT_TOKEN`.
+ */
+export function apiBindRefusal(
+  config: Config,
+  host: string,
+  port: number | string,
+  envToken?: string,
+): string | undefined {
+  return refuseOpenBind(host, port, tokensOf(config, envToken));
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    return String(pkg.version);
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+};
+
+export async function registerApi(app: FastifyInstance, o: ApiOptions): Promise<{ close(): void }> {
+  const tokens = tokensOf(o.config, o.envToken);
+  const enricher = o.enricher ?? (await Enricher.open(o.config.enrich));
+  const directory = orgDirectory(enricher.directory);
+  checkTokenOrganisations(tokens.principals, directory);
+  const data = new ApiData(o.store, directory, { minShare: o.config.hunt.minShare, ...o.data });
+  const ingest = new IngestRate(o.store, o.collector);
+  const scopes = new WeakMap<FastifyRequest, Scope>();
+  const log = o.log ?? ((line: string) => void process.stderr.write(`flowhunt: ${line}\n`));
+  const doc = openApiDocument(ROUTES, version());
+  const webRoot = o.webRoot ?? WEB_ROOT;
+  const hasWeb = existsSync(`${webRoot}/index.html`);
+
+  await app.register(async (root) => {
+    root.addHook('onSend', async (_req, reply, payload) => {
+      reply.headers(SECURITY_HEADERS);
+      return payload;
+    });
+
+    await root.register(
+      async (api) => {
+        api.addHook('onRequest', async (req, reply) => {
+          if (req.url.split('?')[0] === '/api/openapi.json') return;
+          let principal = LOCAL_ADMIN;
+          if (!tokens.open) {
+            const token = bearer(req.headers.authorization);
+            const found = token === undefined ? undefined : tokens.match(token);
+            if (!found) {
+              reply.header('www-authenticate', 'Bearer realm="flowhunt"');
+              throw new ApiError(
+                401,
+                'unauthorized',
+                token === undefined
+                  ? 'an API token is required: send Authorization: Bearer <token>'
+                  : 'the API token is not valid',
+              );
+            }
+            principal = found;
+          }
+          scopes.set(req, new Scope(principal, directory));
+          reply.header('cache-control', 'no-store');
+        });
+        api.setErrorHandler((err: FastifyError | ApiError, _req, reply) => {
+          if (err instanceof ApiError)
+            return reply.code(err.status).send({ error: err.code, message: err.message });
+          const status = err.statusCode ?? 500;
+          if (status >= 400 && status < 500)
+            return reply.code(status).send({ error: 'bad_request', message: err.message });
+          log(`api: ${err.stack ?? err.message}`);
+          return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
+        });
+        api.setNotFoundHandler(async (req, reply) =>
+          reply
+            .code(404)
+            .send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+        );
+        api.get('/openapi.json', async () => doc);
+        mountRoutes(
+          api,
+          ROUTES.map((r) => ({ ...r, path: r.path.slice('/api'.length) })),
+          {
+            data,
+            directory,
+            ingest,
+            enrich: (ip) => enricher.enrich(ip),
+            scopeOf: (req) => scopes.get(req)!,
+          },
+        );
+      },
+      { prefix: '/api' },
+    );
+
+    if (hasWeb) {
+      await root.register(fastifyStatic, {
+        root: webRoot,
+        prefix: '/',
+        index: ['index.html'],
+        decorateReply: false,
+        // Built file names carry a content hash: cache them for good; the page itself never.
+        setHeaders: (res, path) =>
+          res.header(
+            'cache-control',
+            path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+          ),
+      });
+    } else {
+      root.get('/', async (_req, reply) =>
+        reply
+          .type('text/plain; charset=utf-8')
+          .send('The flowhunt dashboard is not built: run `npm run build:web`. The API is at /api/.\n'),
+      );
+    }
+  });
+
+  ingest.start();
+  app.addHook('onClose', async () => ingest.stop());
+  const who = tokens.open
+    ? 'open (no token configured, loopback only)'
+    : `${tokens.principals.length} token${tokens.principals.length === 1 ? '' : 's'}`;
+  log(`API at /api/ (${who}); dashboard ${hasWeb ? 'at /' : 'not built (npm run build:web)'}`);
+  return { close: () => ingest.stop() };
+}
