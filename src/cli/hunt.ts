@@ -199,9 +199,10 @@ export function register(program: Command): void {
       .argument('<what>', 'findings | suspects')
       .option('--format <format>', EXPORT_FORMATS.join(' | '), 'csv')
       .option('--from <time>', 'findings from this day on')
-      .option('--to <time>', 'findings before this day'),
+      .option('--to <time>', 'findings before this day')
+      .option('--org <name>', 'only addresses of this organisation of the directory (enrich.directory)'),
   ).action(
-    action(async (what: string, opts: RangeOpts & { format: string }) => {
+    action(async (what: string, opts: RangeOpts & { format: string; org?: string }) => {
       const ctx = await context(opts);
       if (what !== 'findings' && what !== 'suspects')
         throw new UsageError('export what? findings or suspects');
@@ -213,12 +214,24 @@ export function register(program: Command): void {
           'STIX exports suspects (one indicator per address): flowhunt export suspects --format stix',
         );
       const r = range(opts);
+      let inOrg = (_ip: string) => true;
+      if (opts.org !== undefined) {
+        const dir = (await openEnricher(ctx)).directory;
+        if (!dir)
+          throw new UsageError('--org needs an organisation directory (enrich.directory in the config)');
+        if (!dir.organisations.some((o) => o.name === opts.org)) {
+          throw new UsageError(`no organisation ${JSON.stringify(opts.org)} in the directory`);
+        }
+        inOrg = (ip) => dir.lookup(ip)?.name === opts.org;
+      }
       await withStore(ctx, async (store) => {
         const day = (t: number) => new Date(t).toISOString().slice(0, 10);
-        const findings = await allFindings(store, {
-          ...(r.from !== undefined ? { from: day(r.from) } : {}),
-          ...(r.to !== undefined ? { to: day(r.to - 1) } : {}),
-        });
+        const findings = (
+          await allFindings(store, {
+            ...(r.from !== undefined ? { from: day(r.from) } : {}),
+            ...(r.to !== undefined ? { to: day(r.to - 1) } : {}),
+          })
+        ).filter((f) => inOrg(f.ip));
         process.stdout.write(
           what === 'findings'
             ? exportFindings(format, findings)
