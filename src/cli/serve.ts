@@ -113,6 +113,7 @@ export function register(program: Command): void {
       process.stderr.write(
         `flowhunt: HTTP on http://${httpText} (metrics at /metrics); store ${store.location}\n`,
       );
+      log(enricher.describe());
 
       const detector = has('detector')
         ? new DetectScheduler(store, {

@@ -7,6 +7,7 @@
 
 import type { FlowStore } from '../store/types.js';
 import { type DetectOptions, detectRange, type WindowResult } from './index.js';
+import { Poller } from './poller.js';
 
 export interface SchedulerOptions extends DetectOptions {
   /** Wait this long after a window ends before detecting it (flows arrive late: export timeouts). */
@@ -22,27 +23,20 @@ export function parseWindowId(id: string): number {
   return Date.parse(`${id.slice(0, 13)}:${id.slice(14, 16)}:00Z`);
 }
 
-export class DetectScheduler {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
-
+export class DetectScheduler extends Poller {
   constructor(
     private readonly store: FlowStore,
     private readonly o: SchedulerOptions,
-  ) {}
+  ) {
+    super();
+  }
 
-  start(pollMs = 5000): void {
-    const tick = () => {
-      if (this.stopped || this.running) return;
-      this.running = this.catchUp()
-        .catch((e: Error) => this.o.onError?.(e))
-        .finally(() => {
-          this.running = null;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, pollMs);
+  override start(pollMs = 5000): void {
+    super.start(pollMs);
+  }
+
+  protected onError(e: Error): void {
+    this.o.onError?.(e);
   }
 
   /** Detects every window that is due; returns when none is. */
@@ -59,11 +53,5 @@ export class DetectScheduler {
       if (r) await this.o.onWindow?.(r);
       next += win;
     }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
   }
 }

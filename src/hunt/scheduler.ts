@@ -6,6 +6,7 @@
  * (`hunt-state`, one partition per hunted day), so a restart resumes.
  */
 
+import { Poller } from '../detect/poller.js';
 import type { Report } from '../detect/report.js';
 import { windowId } from '../detect/report.js';
 import { DAY_MS, dayOf } from '../flow/batch.js';
@@ -23,27 +24,20 @@ export interface HuntSchedulerOptions {
   now?: () => number;
 }
 
-export class HuntScheduler {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
-
+export class HuntScheduler extends Poller {
   constructor(
     private readonly store: FlowStore,
     private readonly o: HuntSchedulerOptions,
-  ) {}
+  ) {
+    super();
+  }
 
-  start(pollMs = 60_000): void {
-    const tick = () => {
-      if (this.stopped || this.running) return;
-      this.running = this.catchUp()
-        .catch((e: Error) => this.o.onError?.(e))
-        .finally(() => {
-          this.running = null;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, pollMs);
+  override start(pollMs = 60_000): void {
+    super.start(pollMs);
+  }
+
+  protected onError(e: Error): void {
+    this.o.onError?.(e);
   }
 
   async catchUp(): Promise<void> {
@@ -68,11 +62,5 @@ export class HuntScheduler {
       await this.o.onDay?.(day, found);
       next += DAY_MS;
     }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
   }
 }

@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { FlowBatch } from '../../flow/batch.js';
-import { hasTool, ROOT, requireTool } from '../../testing/helpers.js';
+import { CLUSTER_SCRIPT, freeClusterBase } from '../../testing/clickhouse.js';
+import { hasTool, requireTool } from '../../testing/helpers.js';
 import { DuckFlowStore } from '../duckdb/index.js';
 import { compileFilter } from '../filter/index.js';
 import { openStore } from '../open.js';
@@ -22,26 +22,7 @@ import { runStoreContract, sampleFlows } from '../store.case.js';
 import { type FlowQuery, type FlowStore, STAT_KEYS, STAT_ORDERS } from '../types.js';
 import { ClickHouseFlowStore } from './index.js';
 
-const SCRIPT = join(ROOT, 'scripts', 'clickhouse-cluster.sh');
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/** A base port with the six ports the cluster needs free (tests run in parallel with others). */
-async function freeBase(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const base = 20_000 + Math.floor(Math.random() * 4000) * 10;
-    let ok = true;
-    for (let p = base; p < base + 6 && ok; p++) ok = await portFree(p);
-    if (ok) return base;
-  }
-  throw new Error('no free ports for the ClickHouse test cluster');
-}
+const SCRIPT = CLUSTER_SCRIPT;
 
 let clusterDir = '';
 let clusterUrl = '';
@@ -64,7 +45,7 @@ if (!hasTool('clickhouse-server')) {
 } else {
   before(async () => {
     clusterDir = mkdtempSync(join(tmpdir(), 'fh-ch-'));
-    const base = await freeBase();
+    const base = await freeClusterBase();
     clusterUrl = execFileSync('bash', [SCRIPT, 'start', clusterDir, String(base)], {
       encoding: 'utf8',
     }).trim();

@@ -1,9 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { detectRange } from '../../detect/index.js';
 import type { Report } from '../../detect/report.js';
@@ -12,30 +7,11 @@ import { learnSignatures } from '../../hunt/catalog.js';
 import { DEFAULT_HUNT, huntRange } from '../../hunt/hunt.js';
 import { allFindings } from '../../hunt/master.js';
 import { createSimulation } from '../../simulate/simulation.js';
-import { hasTool, ROOT, requireTool, tempDir } from '../../testing/helpers.js';
+import { startCluster } from '../../testing/clickhouse.js';
+import { hasTool, requireTool, tempDir } from '../../testing/helpers.js';
 import { DuckFlowStore } from '../duckdb/index.js';
 import { openStore } from '../open.js';
 import type { FlowStore } from '../types.js';
-
-const SCRIPT = join(ROOT, 'scripts', 'clickhouse-cluster.sh');
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-async function freeBase(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const base = 24_000 + Math.floor(Math.random() * 4000) * 10;
-    let ok = true;
-    for (let p = base; p < base + 6 && ok; p++) ok = await portFree(p);
-    if (ok) return base;
-  }
-  throw new Error('no free ports for the ClickHouse test cluster');
-}
 
 /** Runs the whole method over one store and returns what an operator would see. */
 async function pipeline(store: FlowStore, from: number, to: number) {
@@ -53,10 +29,8 @@ test('the same scenario through DuckDB and a two-shard ClickHouse cluster: ident
     requireTool(t, 'clickhouse-server');
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'fh-chp-'));
-  const url = execFileSync('bash', [SCRIPT, 'start', dir, String(await freeBase())], {
-    encoding: 'utf8',
-  }).trim();
+  const cluster = await startCluster(24_000);
+  const url = cluster.url;
   try {
     const sim = createSimulation({ scenario: 'demo', seed: 5, hours: 1 });
     const duck = await DuckFlowStore.open(tempDir(t));
@@ -82,7 +56,6 @@ test('the same scenario through DuckDB and a two-shard ClickHouse cluster: ident
       await ch.close();
     }
   } finally {
-    execFileSync('bash', [SCRIPT, 'stop', dir]);
-    rmSync(dir, { recursive: true, force: true });
+    cluster.stop();
   }
 });

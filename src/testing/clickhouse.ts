@@ -1,0 +1,49 @@
+/** @module A two-shard ClickHouse cluster on loopback for tests (scripts/clickhouse-cluster.sh). */
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './helpers.js';
+
+export const CLUSTER_SCRIPT = join(ROOT, 'scripts', 'clickhouse-cluster.sh');
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** A base port with the six ports the cluster needs free (tests run in parallel with others). */
+export async function freeClusterBase(from = 20_000): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const base = from + Math.floor(Math.random() * 4000) * 10;
+    let ok = true;
+    for (let p = base; p < base + 6 && ok; p++) ok = await portFree(p);
+    if (ok) return base;
+  }
+  throw new Error('no free ports for the ClickHouse test cluster');
+}
+
+export interface TestCluster {
+  /** `clickhouse://…/default?cluster=…&nodes=…` */
+  url: string;
+  stop(): void;
+}
+
+export async function startCluster(from?: number): Promise<TestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'fh-ch-'));
+  const url = execFileSync('bash', [CLUSTER_SCRIPT, 'start', dir, String(await freeClusterBase(from))], {
+    encoding: 'utf8',
+  }).trim();
+  return {
+    url,
+    stop: () => {
+      execFileSync('bash', [CLUSTER_SCRIPT, 'stop', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
