@@ -6,17 +6,9 @@
  */
 
 import { FlowBatch } from '../src/flow/batch.js';
+import { rng } from '../src/testing/rng.js';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** Fills `n` flows ending in [t0, t1) into batches of `batchSize`, calling `sink` for each. */
 export async function synthFlows(

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { detectRange } from '../detect/index.js';
 import type { Report } from '../detect/report.js';
-import { windowId } from '../detect/report.js';
+import { readReports } from '../detect/report.js';
 import { ANOMALY_TYPES } from '../detect/rules.js';
 import { normalizeAddress } from '../flow/address.js';
 import {
@@ -75,15 +75,7 @@ export function register(program: Command): void {
       const from = opts.from ? parseTime(opts.from, '--from') : undefined;
       const to = opts.to ? parseTime(opts.to, '--to') : undefined;
       await withStore(ctx, async (store) => {
-        const parts = await store.getDocs<Report>('reports', {
-          ...(from !== undefined ? { from: windowId(from) } : {}),
-          ...(to !== undefined ? { to: windowId(to - 1) } : {}),
-        });
-        const reports = parts
-          .flatMap((p) => p.docs)
-          .filter(
-            (r) => (from === undefined || r.windowStart >= from) && (to === undefined || r.windowStart < to),
-          )
+        const reports = (await readReports(store, from, to))
           .filter((r) => !opts.type || r.type === opts.type)
           .filter((r) => !ip || r.ip === ip);
         if (ctx.json) return printJson(reports);

@@ -2,11 +2,10 @@
 
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { Report } from '../detect/report.js';
-import { windowId } from '../detect/report.js';
+import { readReports } from '../detect/report.js';
 import { score } from '../eval/score.js';
 import { learnSignatures } from '../hunt/catalog.js';
-import { allFindings } from '../hunt/master.js';
+import { findingsBetween } from '../hunt/master.js';
 import type { Truth } from '../simulate/truth.js';
 import {
   action,
@@ -43,14 +42,9 @@ export function register(program: Command): void {
       const from = Date.parse(truth.from);
       const to = Date.parse(truth.to);
       await withStore(ctx, async (store) => {
-        const reports = (
-          await store.getDocs<Report>('reports', { from: windowId(from), to: windowId(to - 1) })
-        )
-          .flatMap((p) => p.docs)
-          .filter((r) => r.windowStart >= from && r.windowStart < to);
+        const reports = await readReports(store, from, to);
         const catalog = learnSignatures(reports, { minShare: ctx.config.hunt.minShare });
-        const day = (t: number) => new Date(t).toISOString().slice(0, 10);
-        const findings = await allFindings(store, { from: day(from), to: day(to - 1) });
+        const findings = await findingsBetween(store, from, to);
         const r = score(truth, reports, catalog, findings);
         if (ctx.json) return printJson(r);
         const out = (s: string) => process.stdout.write(`${s}\n`);

@@ -1,17 +1,15 @@
 /** @module `flowhunt signatures`, `hunt`, `ip` and `families`: the signature catalog, the hunt and its master tables. */
 
 import type { Command } from 'commander';
-import type { Report } from '../detect/report.js';
-import { windowId } from '../detect/report.js';
+import { readReports } from '../detect/report.js';
 import { normalizeAddress } from '../flow/address.js';
 import { portLabel } from '../flow/names.js';
 import { learnSignatures, type Signature } from '../hunt/catalog.js';
 import { EXPORT_FORMATS, type ExportFormat, exportFindings, exportSuspects } from '../hunt/export.js';
 import { families } from '../hunt/families.js';
-import { DEFAULT_HUNT, type Finding, huntRange } from '../hunt/hunt.js';
-import { allFindings, suspiciousIps } from '../hunt/master.js';
+import { DEFAULT_HUNT, type Finding, huntOptionsOf, huntRange } from '../hunt/hunt.js';
+import { allFindings, findingsBetween, suspiciousIps } from '../hunt/master.js';
 import { parseSignature, type SignatureKey, signatureText } from '../hunt/signature.js';
-import type { FlowStore } from '../store/types.js';
 import {
   action,
   addGlobalOptions,
@@ -27,16 +25,6 @@ import {
 interface RangeOpts extends GlobalOptions {
   from?: string;
   to?: string;
-}
-
-async function reportsIn(store: FlowStore, from?: number, to?: number): Promise<Report[]> {
-  const parts = await store.getDocs<Report>('reports', {
-    ...(from !== undefined ? { from: windowId(from) } : {}),
-    ...(to !== undefined ? { to: windowId(to - 1) } : {}),
-  });
-  return parts
-    .flatMap((p) => p.docs)
-    .filter((r) => (from === undefined || r.windowStart >= from) && (to === undefined || r.windowStart < to));
 }
 
 function range(opts: RangeOpts): { from?: number; to?: number } {
@@ -86,7 +74,7 @@ export function register(program: Command): void {
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
         throw new UsageError('--port must be 0..65535');
       await withStore(ctx, async (store) => {
-        const sigs = learnSignatures(await reportsIn(store, r.from, r.to), { minShare }).filter(
+        const sigs = learnSignatures(await readReports(store, r.from, r.to), { minShare }).filter(
           (s) => port === undefined || s.port === port,
         );
         if (ctx.json) return printJson(sigs);
@@ -124,7 +112,7 @@ export function register(program: Command): void {
       if (!(Number.isInteger(minTargets) && minTargets >= 1))
         throw new UsageError('--min-targets must be a positive whole number');
       await withStore(ctx, async (store) => {
-        const reports = await reportsIn(store, undefined, r.to);
+        const reports = await readReports(store, undefined, r.to);
         let sigs: SignatureKey[];
         if (opts.signature?.length) {
           sigs = opts.signature.map((t) => {
@@ -148,12 +136,7 @@ export function register(program: Command): void {
           r.from!,
           r.to!,
           sigs,
-          {
-            minTargets,
-            maxSessionsPerTarget: h.maxSessionsPerTarget,
-            minSourcePortRatio: h.minSourcePortRatio,
-            minEphemeralShare: h.minEphemeralShare,
-          },
+          { ...huntOptionsOf(h), minTargets },
           large,
           (day, f) => {
             if (!ctx.json) process.stderr.write(`${day}: ${f.length} findings\n`);
@@ -173,8 +156,8 @@ export function register(program: Command): void {
       const ip = normalizeAddress(addr);
       if (!ip) throw new UsageError(`${JSON.stringify(addr)} is not an IP address`);
       await withStore(ctx, async (store) => {
-        const reports = (await reportsIn(store)).filter((x) => x.ip === ip);
-        const sigs = learnSignatures(await reportsIn(store)).filter((s) =>
+        const reports = (await readReports(store)).filter((x) => x.ip === ip);
+        const sigs = learnSignatures(await readReports(store)).filter((s) =>
           s.attackers.some((a) => a.ip === ip),
         );
         const findings = (await allFindings(store)).filter((f) => f.ip === ip);
@@ -225,17 +208,11 @@ export function register(program: Command): void {
         inOrg = (ip) => dir.lookup(ip)?.name === opts.org;
       }
       await withStore(ctx, async (store) => {
-        const day = (t: number) => new Date(t).toISOString().slice(0, 10);
-        const findings = (
-          await allFindings(store, {
-            ...(r.from !== undefined ? { from: day(r.from) } : {}),
-            ...(r.to !== undefined ? { to: day(r.to - 1) } : {}),
-          })
-        ).filter((f) => inOrg(f.ip));
+        const findings = (await findingsBetween(store, r.from, r.to)).filter((f) => inOrg(f.ip));
         process.stdout.write(
           what === 'findings'
             ? exportFindings(format, findings)
-            : exportSuspects(format, suspiciousIps(findings, await reportsIn(store))),
+            : exportSuspects(format, suspiciousIps(findings, await readReports(store))),
         );
       });
     }),

@@ -13,18 +13,7 @@ import { emptyRecord, type FlowRecord } from '../flow/record.js';
 import { openStore } from '../store/open.js';
 import { requireTool, runCli, tempDir } from '../testing/helpers.js';
 import { captureWithNfcapd, encodeNetflowV5, nfdump } from '../testing/nfcapd.js';
-
-/** mulberry32: a small seeded generator, so the flows are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../testing/rng.js';
 
 /**
  * 60 sources with 5..64 flows each (2070 flows), so the unfiltered top-N by

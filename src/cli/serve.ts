@@ -11,6 +11,7 @@ import { Alerter } from '../alert/index.js';
 import { apiBindRefusal, registerApi } from '../api/index.js';
 import { Collector, parseHostPort } from '../collect/collector.js';
 import { DetectScheduler } from '../detect/scheduler.js';
+import { huntOptionsOf } from '../hunt/hunt.js';
 import { HuntScheduler } from '../hunt/scheduler.js';
 import { openStore } from '../store/open.js';
 import { action, addGlobalOptions, context, type GlobalOptions, openEnricher, UsageError } from './common.js';
@@ -135,12 +136,7 @@ export function register(program: Command): void {
       const h = ctx.config.hunt;
       const hunter = has('hunter')
         ? new HuntScheduler(store, {
-            hunt: {
-              minTargets: h.minTargets,
-              maxSessionsPerTarget: h.maxSessionsPerTarget,
-              minSourcePortRatio: h.minSourcePortRatio,
-              minEphemeralShare: h.minEphemeralShare,
-            },
+            hunt: huntOptionsOf(h),
             minShare: h.minShare,
             learnDays: h.learnDays,
             graceMs: h.graceMinutes * 60_000,
@@ -158,12 +154,7 @@ export function register(program: Command): void {
               interfaceNames: ctx.config.interfaces,
               enrich: (ip) => enricher.enrich(ip),
             },
-            hunt: {
-              minTargets: h.minTargets,
-              maxSessionsPerTarget: h.maxSessionsPerTarget,
-              minSourcePortRatio: h.minSourcePortRatio,
-              minEphemeralShare: h.minEphemeralShare,
-            },
+            hunt: huntOptionsOf(h),
             minShare: h.minShare,
             log,
           })

@@ -3,6 +3,7 @@
  * window. Its schema is documented in `docs/reports.md`.
  */
 
+import type { FlowStore } from '../store/types.js';
 import type { Duration } from './duration.js';
 import type { Profile } from './profile.js';
 import type { HostMetrics, Role } from './rank.js';
@@ -104,4 +105,15 @@ export function mitigationFor(ip: string, type: AnomalyType, ingress: IngressSha
     .join(', ');
   const what = type === 'reflection-victim' ? 'UDP from amplification ports' : 'the attack traffic';
   return `Filter or rate-limit ${what} toward ${ip} at ${where}: together ${(share * 100).toFixed(1)}% of it.`;
+}
+
+/** The stored reports of the windows starting in [from, to) (either end open). */
+export async function readReports(store: FlowStore, from?: number, to?: number): Promise<Report[]> {
+  const parts = await store.getDocs<Report>('reports', {
+    ...(from !== undefined ? { from: windowId(from) } : {}),
+    ...(to !== undefined ? { to: windowId(to - 1) } : {}),
+  });
+  return parts
+    .flatMap((p) => p.docs)
+    .filter((r) => (from === undefined || r.windowStart >= from) && (to === undefined || r.windowStart < to));
 }

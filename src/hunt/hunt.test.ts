@@ -7,6 +7,7 @@ import { FlowBatch } from '../flow/batch.js';
 import { emptyRecord, type FlowRecord } from '../flow/record.js';
 import { DuckFlowStore } from '../store/duckdb/index.js';
 import { tempDir } from '../testing/helpers.js';
+import { rng } from '../testing/rng.js';
 import { learnSignatures } from './catalog.js';
 import { families } from './families.js';
 import { type Finding, huntRange } from './hunt.js';
@@ -15,17 +16,6 @@ import { isBareProbe, parseSignature, strength } from './signature.js';
 
 const DAY0 = Date.parse('2026-11-20T00:00:00Z');
 const HOUR = 3_600_000;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Truth {
   members: Set<string>;

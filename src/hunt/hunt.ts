@@ -34,6 +34,16 @@ export const DEFAULT_HUNT: HuntOptions = {
   minEphemeralShare: 0.9,
 };
 
+/** The hunt's own settings out of a larger object (the config's `hunt:` section). */
+export function huntOptionsOf(h: HuntOptions): HuntOptions {
+  return {
+    minTargets: h.minTargets,
+    maxSessionsPerTarget: h.maxSessionsPerTarget,
+    minSourcePortRatio: h.minSourcePortRatio,
+    minEphemeralShare: h.minEphemeralShare,
+  };
+}
+
 export interface Finding {
   day: string;
   signature: string;

@@ -5,6 +5,7 @@
  */
 
 import type { Report } from '../detect/report.js';
+import { dayOf } from '../flow/batch.js';
 import type { FlowStore } from '../store/types.js';
 import type { Signature } from './catalog.js';
 import type { Finding } from './hunt.js';
@@ -35,6 +36,14 @@ export interface SignatureMaster {
   /** From the catalog when the signature was learned there. */
   strength?: number;
   attackers?: number;
+}
+
+/** The findings of the days that [from, to) touches (either end open). */
+export function findingsBetween(store: FlowStore, from?: number, to?: number): Promise<Finding[]> {
+  return allFindings(store, {
+    ...(from !== undefined ? { from: dayOf(from) } : {}),
+    ...(to !== undefined ? { to: dayOf(to - 1) } : {}),
+  });
 }
 
 export async function allFindings(

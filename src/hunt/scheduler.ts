@@ -7,8 +7,7 @@
  */
 
 import { Poller } from '../detect/poller.js';
-import type { Report } from '../detect/report.js';
-import { windowId } from '../detect/report.js';
+import { readReports } from '../detect/report.js';
 import { DAY_MS, dayOf } from '../flow/batch.js';
 import type { FlowStore } from '../store/types.js';
 import { learnSignatures } from './catalog.js';
@@ -47,9 +46,7 @@ export class HuntScheduler extends Poller {
     let next = last ? Date.parse(`${last}T00:00:00Z`) + DAY_MS : lastDue;
     while (!this.stopped && next <= lastDue) {
       const from = next - this.o.learnDays * DAY_MS;
-      const reports = (
-        await this.store.getDocs<Report>('reports', { from: windowId(from), to: windowId(next + DAY_MS - 1) })
-      ).flatMap((p) => p.docs);
+      const reports = await readReports(this.store, from, next + DAY_MS);
       const sigs = learnSignatures(reports, { minShare: this.o.minShare });
       const large = new Set(reports.filter((r) => r.role === 'source').map((r) => r.ip));
       const day = dayOf(next);

@@ -6,21 +6,10 @@
  */
 
 import { emptyRecord, type FlowRecord } from '../flow/record.js';
+import { rng } from './rng.js';
 
 export const W0 = Date.parse('2026-11-20T10:00:00Z');
 export const WIN = 300_000;
-
-/** A tiny deterministic PRNG so the window is the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function flow(r: () => number, w0: number, f: Partial<FlowRecord>): FlowRecord {
   const end = w0 + Math.floor(r() * (WIN - 1000)) + 500;
