@@ -32,13 +32,18 @@ export function register(program: Command): void {
   addGlobalOptions(
     program
       .command('serve')
-      .description('collect NetFlow/IPFIX/sFlow over UDP into the store and serve /metrics over HTTP')
+      .description(
+        'collect NetFlow/IPFIX/sFlow over UDP into the store, detect each 5-minute window, hunt each day, and serve the dashboard, API and /metrics over HTTP',
+      )
       .option(
         '--netflow <host:port>',
         'NetFlow v5/v9 and IPFIX listener ("" to disable; default 0.0.0.0:2055)',
       )
       .option('--sflow <host:port>', 'sFlow v5 listener ("" to disable; default 0.0.0.0:6343)')
-      .option('--http <host:port>', 'HTTP listener for /metrics and the API (default 127.0.0.1:8080)')
+      .option(
+        '--http <host:port>',
+        'HTTP listener for the dashboard, the API and /metrics (default 127.0.0.1:8080)',
+      )
       .option('--workers <n>', 'decoding worker threads (default 1)')
       .option('--role <role>', `what this process does: ${ROLES.join('|')}`, 'all')
       .option('--demo', 'feed the collector with simulated traffic'),

@@ -46,6 +46,7 @@ export class Collector {
   private pendingRows = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private closing = false;
+  private readonly exporters = new Map<string, { words: AddrWords; text: string }>();
   readonly listeners: Listener[] = [];
 
   constructor(
@@ -119,15 +120,23 @@ export class Collector {
 
   private onDatagram(kind: number, msg: Buffer, from: string): void {
     if (this.closing) return;
-    const w = parseAddress(from);
-    if (!w) return;
-    const exporter = formatAddress(w);
+    // A handful of exporters send everything: parse each one's address once, not per datagram.
+    let known = this.exporters.get(from);
+    if (!known) {
+      const w = parseAddress(from);
+      if (!w) return;
+      known = { words: w, text: formatAddress(w) };
+      if (this.exporters.size >= 10_000) this.exporters.clear();
+      this.exporters.set(from, known);
+    }
+    const w = known.words;
+    const exporter = known.text;
     if (this.allow && !this.allow.has(exporter)) {
       this.stats.refused++;
       return;
     }
     this.stats.countReceived(exporter, msg.length);
-    if (!this.pool.push(kind, w as AddrWords, Date.now(), msg)) this.stats.queueDropped++;
+    if (!this.pool.push(kind, w, Date.now(), msg)) this.stats.queueDropped++;
     this.stats.queueDepthBytes = this.pool.inFlightBytes;
   }
 
