@@ -45,6 +45,16 @@ export const configSchema = z
     detect: thresholdsSchema.default(thresholdsSchema.parse({})),
     /** Seconds after a window ends before live detection runs it (late flows: exporters' active timeouts). */
     detectGraceSeconds: z.number().min(0).max(3600).default(60),
+    /**
+     * Hours of missed windows live detection catches up after an outage (older
+     * ones are skipped); on its first start it begins with the oldest flows
+     * within them.
+     */
+    detectBacklogHours: z
+      .number()
+      .gt(0)
+      .max(24 * 31)
+      .default(24),
     /** The signatures and the daily hunt. */
     hunt: z
       .object({

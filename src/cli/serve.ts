@@ -127,6 +127,12 @@ export function register(program: Command): void {
             interfaceNames: ctx.config.interfaces,
             enrich: (ip) => enricher.enrich(ip),
             graceMs: ctx.config.detectGraceSeconds * 1000,
+            maxBacklogWindows: Math.max(
+              1,
+              Math.round((ctx.config.detectBacklogHours * 60) / ctx.config.detect.windowMinutes),
+            ),
+            // Alerts of the last window a previous run detected but may have died before alerting.
+            onResume: async (reports) => void (await alerter?.handle(reports)),
             onWindow: async (w) => {
               await alerter?.handle(w.reports);
               if (w.reports.length) {
@@ -145,6 +151,7 @@ export function register(program: Command): void {
             minShare: h.minShare,
             learnDays: h.learnDays,
             graceMs: h.graceMinutes * 60_000,
+            windowMs: ctx.config.detect.windowMinutes * 60_000,
             onDay: (day, f) => void process.stderr.write(`flowhunt: hunted ${day}: ${f.length} findings\n`),
             onError: (e) => process.stderr.write(`flowhunt: hunt: ${e.message}\n`),
           })

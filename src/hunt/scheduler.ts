@@ -1,13 +1,17 @@
 /**
  * @module The daily hunt in `flowhunt serve`: once a UTC day is over (plus a
- * grace period for late flows and for the day's last detection windows),
+ * grace period for late flows) and the detector has stored its last window,
  * learn the signatures from the reports of the last `learnDays` days and
  * hunt that day with all of them in one pass. Progress is stored
- * (`hunt-state`, one partition per hunted day), so a restart resumes.
+ * (`hunt-state`, one partition per hunted day, written after the day's
+ * findings), so a restart resumes with the first day not done, and a hunter
+ * in another process than the detector (the `hunter` role) learns when a day
+ * is ready from the detector's stored progress alone.
  */
 
 import { Poller } from '../detect/poller.js';
-import { readReports } from '../detect/report.js';
+import { readReports, windowId } from '../detect/report.js';
+import { parseWindowId } from '../detect/scheduler.js';
 import { DAY_MS, dayOf } from '../flow/batch.js';
 import type { FlowStore } from '../store/types.js';
 import { learnSignatures } from './catalog.js';
@@ -18,6 +22,8 @@ export interface HuntSchedulerOptions {
   minShare: number;
   learnDays: number;
   graceMs: number;
+  /** The detector's window length: a day is hunted once its last window's detection is stored. */
+  windowMs: number;
   onDay?: (day: string, findings: Finding[]) => void | Promise<void>;
   onError?: (e: Error) => void;
   now?: () => number;
@@ -43,8 +49,12 @@ export class HuntScheduler extends Poller {
     const now = (this.o.now ?? Date.now)();
     const lastDue = Math.floor((now - this.o.graceMs) / DAY_MS) * DAY_MS - DAY_MS;
     const last = await this.store.lastPartition('hunt-state');
-    let next = last ? Date.parse(`${last}T00:00:00Z`) + DAY_MS : lastDue;
-    while (!this.stopped && next <= lastDue) {
+    // A first start hunts the last finished day if the detector saw any of it.
+    let next = last ? Date.parse(`${last}T00:00:00Z`) + DAY_MS : await this.firstDay(lastDue);
+    // Detection must be past the day's last window, or its reports (and signatures) are incomplete.
+    const detected = await this.store.lastPartition('detect-state');
+    const detectedTo = detected ? parseWindowId(detected) + this.o.windowMs : -Infinity;
+    while (!this.stopped && next <= lastDue && next + DAY_MS <= detectedTo) {
       const from = next - this.o.learnDays * DAY_MS;
       const reports = await readReports(this.store, from, next + DAY_MS);
       const sigs = learnSignatures(reports, { minShare: this.o.minShare });
@@ -59,5 +69,13 @@ export class HuntScheduler extends Poller {
       await this.o.onDay?.(day, found);
       next += DAY_MS;
     }
+  }
+
+  private async firstDay(day: number): Promise<number> {
+    const seen = await this.store.getDocs('detect-state', {
+      from: windowId(day),
+      to: windowId(day + DAY_MS - this.o.windowMs),
+    });
+    return seen.length ? day : day + DAY_MS;
   }
 }
