@@ -37,7 +37,8 @@ export class HuntScheduler extends Poller {
     super();
   }
 
-  override start(pollMs = 60_000): void {
+  /** Polls often: each poll is two small document reads, and a day is hunted soon after detection reaches its end. */
+  override start(pollMs = 10_000): void {
     super.start(pollMs);
   }
 

@@ -37,12 +37,13 @@ export async function startServe(args: string[], env: Record<string, string> = {
     const timer = setTimeout(() => resolve(null), 20_000);
     proc.stderr?.on('data', (d) => {
       err += d;
+      // The listeners are announced before HTTP (a role without a collector has none: ports 0).
       const nf = /netflow on UDP port (\d+)/.exec(err);
       const sf = /sflow on UDP port (\d+)/.exec(err);
       const h = /HTTP on (http:\/\/\S+)/.exec(err);
-      if (nf && sf && h) {
+      if (h) {
         clearTimeout(timer);
-        resolve({ nf: Number(nf[1]), sf: Number(sf[1]), http: h[1]! });
+        resolve({ nf: Number(nf?.[1] ?? 0), sf: Number(sf?.[1] ?? 0), http: h[1]! });
       }
     });
     void exited.then(() => resolve(null));
