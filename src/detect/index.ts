@@ -8,7 +8,7 @@
 import type { FlowStore } from '../store/types.js';
 import { advance, type TrackState, trackKey } from './duration.js';
 import { profileHosts } from './profile.js';
-import { type HostMetrics, rankWindow } from './rank.js';
+import { combinedTop, DESTINATION_METRICS, type HostMetrics, rankWindow, SOURCE_METRICS } from './rank.js';
 import { ingressOf, mitigationFor, type Report, windowId } from './report.js';
 import { classify, reflectorsOf, viewOf } from './rules.js';
 import type { Thresholds } from './thresholds.js';
@@ -46,10 +46,16 @@ export async function detectWindow(
     v: ReturnType<typeof viewOf>;
   }[] = [];
   const profiles = await profileHosts(store, sources, destinations, w0, w1);
-  for (const ranked of [...sources, ...destinations]) {
-    const p = profiles.get(`${ranked.role}|${ranked.ip}`)!;
-    // Ranking used approximate counts; everything classified and reported is exact.
-    const m: HostMetrics = { ...ranked, ...p.exact };
+  // Ranking chose the hosts with the engine's approximate distinct counts; everything classified
+  // and reported is exact, the rank too: the host's best position among the kept hosts by exact metrics.
+  const exact = (list: HostMetrics[], metrics: (keyof HostMetrics)[]) =>
+    combinedTop(
+      list.map((r) => ({ ...r, ...profiles.get(`${r.role}|${r.ip}`)!.exact })),
+      metrics,
+      list.length,
+    );
+  for (const m of [...exact(sources, SOURCE_METRICS), ...exact(destinations, DESTINATION_METRICS)]) {
+    const p = profiles.get(`${m.role}|${m.ip}`)!;
     const v = viewOf(m, p.profile);
     const c = classify(v, t);
     if (c) found.push({ m, c, v });

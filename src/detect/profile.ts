@@ -114,6 +114,7 @@ export function profileQuery(
   w1: number,
 ): Sql {
   const d = store.dialect;
+  if (d.engine === 'clickhouse') return profileQueryFanOut(store, from, sources, destinations, w0, w1);
   const sets: [Role, Sql][] = [];
   if (sources.length) sets.push(['source', hostSet(store, 'source', sources)]);
   if (destinations.length) sets.push(['destination', hostSet(store, 'destination', destinations)]);
@@ -144,6 +145,58 @@ export function profileQuery(
       return d.topPerGroup(inner, ['role', 'dim', 'hi', 'lo'], 'ord DESC, v1, v2, v3, v4', TOP_VALUES);
     },
   );
+}
+
+/**
+ * The same rows for ClickHouse, which has no CTEs (18.16): inlining the kept
+ * hosts' flows into each of the 20 branches would scan the window 20 times
+ * and repeat the host lists past the server's AST limit. Instead one scan
+ * marks each flow with the roles whose kept host it has, fans it out (an
+ * `ARRAY JOIN`, filtered by a mask: 18.16's lambdas cannot read columns) to
+ * one row per (role, dimension) with that dimension's
+ * values, and one GROUP BY makes every branch's groups at once; for the
+ * `total` dimension the values are per-flow indicators, summed.
+ */
+function profileQueryFanOut(
+  store: FlowStore,
+  from: Sql,
+  sources: readonly HostMetrics[],
+  destinations: readonly HostMetrics[],
+  w0: number,
+  w1: number,
+): Sql {
+  const d = store.dialect;
+  const isS = sources.length ? hostSet(store, 'source', sources) : raw('0');
+  const isD = destinations.length ? hostSet(store, 'destination', destinations) : raw('0');
+  const u = (x: string) => `toUInt64(${x})`;
+  const rows: string[] = [];
+  const masks: string[] = [];
+  for (const role of ['source', 'destination'] as Role[]) {
+    const [h, l] = keyCols(role);
+    DIMS.forEach((dim, i) => {
+      const vs =
+        dim.dim === 'total'
+          ? [`${SYN_ONLY}`, 'proto = 6', AMP, `if(${AMP}, bytes, 0)`]
+          : [0, 1, 2, 3].map((k) => dim.cols(role)[k] ?? '0');
+      rows.push(`(${[role === 'source' ? '0' : '1', String(i), h, l, ...vs].map(u).join(', ')})`);
+      masks.push(role === 'source' ? 'is_s' : 'is_d');
+    });
+  }
+  const peersDim = DIMS.findIndex((x) => x.dim === 'peers');
+  const t = DIMS.findIndex((x) => x.dim === 'total');
+  const flows = sql`SELECT proto, flags, sport, dport, packets, bytes, src_hi, src_lo, dst_hi, dst_lo, exporter_hi, exporter_lo, in_if, ${isS} AS is_s, ${isD} AS is_d
+    FROM ${from} WHERE te >= ${w0} AND te < ${w1} AND (is_s OR is_d)`;
+  const fanned = sql`SELECT tupleElement(r, 1) AS role, tupleElement(r, 2) AS dim, tupleElement(r, 3) AS hi, tupleElement(r, 4) AS lo,
+      tupleElement(r, 5) AS x1, tupleElement(r, 6) AS x2, tupleElement(r, 7) AS x3, tupleElement(r, 8) AS x4,
+      packets AS fp, bytes AS fb, sport >= 1024 AS fe
+    FROM (${flows}) AS f
+    ARRAY JOIN arrayFilter((t, m) -> m, [${raw(rows.join(', '))}], [${raw(masks.join(', '))}]) AS r`;
+  const inner = sql`SELECT role, dim, hi, lo,
+      if(dim = ${t}, sum(x1), k1) AS v1, if(dim = ${t}, sum(x2), k2) AS v2, if(dim = ${t}, sum(x3), k3) AS v3, if(dim = ${t}, sum(x4), k4) AS v4,
+      count() AS n, sum(fp) AS p, sum(fb) AS b, sum(fe) AS eph, if(dim = ${peersDim}, b, n) AS ord,
+      if(dim = ${t}, 0, x1) AS k1, if(dim = ${t}, 0, x2) AS k2, if(dim = ${t}, 0, x3) AS k3, if(dim = ${t}, 0, x4) AS k4
+    FROM (${fanned}) AS x GROUP BY role, dim, hi, lo, k1, k2, k3, k4`;
+  return d.topPerGroup(inner, ['role', 'dim', 'hi', 'lo'], 'ord DESC, v1, v2, v3, v4', TOP_VALUES);
 }
 
 function valueText(dim: Dim, r: Record<string, unknown>): string {

@@ -112,13 +112,33 @@ function toMetrics(role: Role, rows: Record<string, unknown>[]): HostMetrics[] {
   });
 }
 
-/** Keeps the `n` hosts with the best position on any of the metrics. */
+/** The scale metrics each role is ranked on. */
+export const SOURCE_METRICS: (keyof HostMetrics)[] = [
+  'peers',
+  'flows',
+  'packets',
+  'bytes',
+  'ports',
+  'synOnlyFlows',
+];
+export const DESTINATION_METRICS: (keyof HostMetrics)[] = ['peers', 'packets', 'bytes'];
+
+/**
+ * Keeps the `n` hosts with the best position on any of the metrics. Equal
+ * values share a position (1 + the number of hosts with more), so a tie is
+ * never broken by something as arbitrary as the address, and a metric on
+ * which a host has nothing gives it no position; among equal best positions,
+ * more peers come first.
+ */
 export function combinedTop(hosts: HostMetrics[], metrics: (keyof HostMetrics)[], n: number): HostMetrics[] {
   for (const h of hosts) h.rank = Number.POSITIVE_INFINITY;
   for (const m of metrics) {
-    const sorted = [...hosts].sort((a, b) => (b[m] as number) - (a[m] as number) || a.ip.localeCompare(b.ip));
+    const sorted = [...hosts].sort((a, b) => (b[m] as number) - (a[m] as number));
+    let pos = 0;
     sorted.forEach((h, i) => {
-      if (i + 1 < h.rank) h.rank = i + 1;
+      const v = h[m] as number;
+      if (i === 0 || v !== (sorted[i - 1]![m] as number)) pos = i + 1;
+      if (v > 0 && pos < h.rank) h.rank = pos;
     });
   }
   return [...hosts]
@@ -146,7 +166,7 @@ export async function rankWindow(
     rows.filter((r) => num(r['role']) === 1),
   );
   return {
-    sources: combinedTop(src, ['peers', 'flows', 'packets', 'bytes', 'ports', 'synOnlyFlows'], t.topN),
-    destinations: combinedTop(dst, ['peers', 'packets', 'bytes'], t.topN),
+    sources: combinedTop(src, SOURCE_METRICS, t.topN),
+    destinations: combinedTop(dst, DESTINATION_METRICS, t.topN),
   };
 }

@@ -11,7 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { detectWindow } from '../../detect/index.js';
+import { defaultThresholds } from '../../detect/thresholds.js';
 import { FlowBatch } from '../../flow/batch.js';
+import { emptyRecord } from '../../flow/record.js';
 import { CLUSTER_SCRIPT, freeClusterBase } from '../../testing/clickhouse.js';
 import { hasTool, requireTool } from '../../testing/helpers.js';
 import { DuckFlowStore } from '../duckdb/index.js';
@@ -381,6 +384,49 @@ function registerClusterTests(): void {
       );
     } finally {
       await s.close();
+    }
+  });
+
+  test('clickhouse: a window whose top-N is full in both roles (500 sources and 500 destinations profiled) detects as on DuckDB', async () => {
+    // 500 scanners probe 400 each of 500 busy destinations; 200 quieter ones probe 60 each of 500
+    // others. Both roles fill the top 500, with a clear gap to the rest: which hosts are kept does
+    // not hang on an engine's approximate distinct count, and the many exact ties must rank the same.
+    const w0 = Date.parse('2026-11-22T10:00:00Z');
+    const b = new FlowBatch(500 * 400 + 200 * 60);
+    const probe = (i: number, d: number, k: number) =>
+      b.push({
+        ...emptyRecord(),
+        flowStartMilliseconds: w0 + k,
+        flowEndMilliseconds: w0 + k + 50,
+        sourceIPAddress: `10.${i >> 8}.${i & 255}.1`,
+        destinationIPAddress: `172.16.${d >> 8}.${d & 255}`,
+        sourceTransportPort: 40000 + (k % 20000),
+        destinationTransportPort: 445,
+        protocolIdentifier: 6,
+        tcpControlBits: 2,
+        packetDeltaCount: 1,
+        octetDeltaCount: 40,
+      });
+    let k = 0;
+    for (let i = 0; i < 500; i++) for (let j = 0; j < 400; j++) probe(i, (i + j) % 500, k++);
+    for (let i = 500; i < 700; i++) for (let j = 0; j < 60; j++) probe(i, 500 + ((i * 3 + j) % 500), k++);
+    const dir = mkdtempSync(join(tmpdir(), 'fh-ch-topn-'));
+    const d = await DuckFlowStore.open(dir);
+    const c = await ClickHouseFlowStore.open(urlFor(freshDb()));
+    try {
+      for (const s of [d, c]) {
+        await s.append(b);
+        await s.flush();
+      }
+      const o = { thresholds: defaultThresholds() };
+      const want = await detectWindow(d, w0, {}, o);
+      assert.deepEqual(want.ranked, { sources: 500, destinations: 500 });
+      assert.ok(want.reports.length >= 500, `${want.reports.length} reports`);
+      assert.deepEqual(await detectWindow(c, w0, {}, o), want);
+    } finally {
+      await d.close();
+      await c.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 }

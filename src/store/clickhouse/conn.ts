@@ -24,6 +24,9 @@ export interface ConnOptions {
 const SETTINGS: ClickHouseSettings = {
   // Long literal IN lists (hunt signatures, profiled hosts) exceed the 256 KiB default.
   max_query_size: '67108864',
+  // The profile stage's host lists (up to 1,000 addresses per role) pass the default 50,000 AST elements.
+  max_ast_elements: '5000000',
+  max_expanded_ast_elements: '5000000',
   // A subquery over the Distributed table inside IN/JOIN is read once on the initiator and shipped.
   distributed_product_mode: 'global',
   // `flush()` returns when every shard has the rows, not when they are queued on the entry node.
