@@ -5,6 +5,7 @@
  * loopback (scripts/clickhouse-cluster.sh), side by side, and the reports of
  * both must be equal.
  * Run: node dist/bench/detect.js [--flows N] [--clickhouse]
+ * (results: bench/results/detect.json, or detect-cluster.json with --clickhouse)
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,7 +86,8 @@ try {
       cluster.stop();
     }
   }
-  const path = writeResult('detect', {
+  // The side-by-side run keeps its own file, so the DuckDB-only figure at 30 M flows stays on record.
+  const path = writeResult(withClickHouse ? 'detect-cluster' : 'detect', {
     ...out,
     note: 'one 5-minute window, 3 runs each (the first includes cold reads); peak RSS is the flowhunt process (DuckDB runs inside it)',
   });

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './machine.js';
 
-const all = ['decode', 'import-query', 'detect', 'hunt', 'simulate', 'ingest'];
+const all = ['decode', 'import-query', 'detect', 'hunt', 'simulate', 'ingest', 'cluster'];
 const only = process.argv.slice(2);
 for (const name of only.length ? only : all) {
   const file = join(ROOT, 'dist', 'bench', `${name}.js`);
