@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,7 +35,8 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
     benchmark: name,
     date: new Date().toISOString(),
     machine: machine(),
-    command: `node dist/bench/${name}.js ${process.argv.slice(2).join(' ')}`.trim(),
+    command:
+      `node dist/bench/${basename(process.argv[1] ?? `${name}.js`)} ${process.argv.slice(2).join(' ')}`.trim(),
     ...result,
   };
   writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
