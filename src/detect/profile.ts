@@ -196,7 +196,16 @@ function profileQueryFanOut(
       count() AS n, sum(fp) AS p, sum(fb) AS b, sum(fe) AS eph, if(dim = ${peersDim}, b, n) AS ord,
       if(dim = ${t}, 0, x1) AS k1, if(dim = ${t}, 0, x2) AS k2, if(dim = ${t}, 0, x3) AS k3, if(dim = ${t}, 0, x4) AS k4
     FROM (${fanned}) AS x GROUP BY role, dim, hi, lo, k1, k2, k3, k4`;
-  return d.topPerGroup(inner, ['role', 'dim', 'hi', 'lo'], 'ord DESC, v1, v2, v3, v4', TOP_VALUES);
+  return d.topPerGroup(inner, ['role', 'dim', 'hi', 'lo'], 'ord DESC, v1, v2, v3, v4', TOP_VALUES, [
+    'v1',
+    'v2',
+    'v3',
+    'v4',
+    'n',
+    'p',
+    'b',
+    'eph',
+  ]);
 }
 
 function valueText(dim: Dim, r: Record<string, unknown>): string {

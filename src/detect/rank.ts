@@ -56,6 +56,38 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
   // A host with N distinct peers or ports has at least N flows: fewer flows than every floor cannot qualify.
   const minFlows = Math.max(1, Math.min(f.peers, f.ports, f.flows));
   const amp = `(proto = 17 AND sport IN (${ampList()}))`;
+  // Floors a little below the configured ones: an approximate count must not drop a host at the edge.
+  const slack = 0.9;
+  const keep = sql`(n_flows >= ${minFlows} OR n_packets >= ${f.packets})
+          AND ((role = 0 AND (peers >= ${f.peers * slack} OR n_flows >= ${f.flows} OR n_packets >= ${f.packets} OR ports >= ${f.ports * slack}))
+            OR (role = 1 AND (peers >= ${f.peers * slack} OR n_packets >= ${f.packets})))`;
+  const order = 'peers DESC, n_packets DESC, hi, lo';
+  if (d.engine === 'clickhouse') {
+    // No CTEs in 18.16: rather than reading the window once per role, one scan
+    // fans each flow out to its source's and its destination's row.
+    const syn = `toUInt64(${SYN_ONLY})`;
+    const both = sql`SELECT tupleElement(r, 1) AS role, tupleElement(r, 2) AS hi, tupleElement(r, 3) AS lo,
+        count() AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes,
+        ${raw(d.approxDistinct('tupleElement(r, 4)'))} AS peers, ${raw(d.approxDistinct('tupleElement(r, 5)'))} AS ports,
+        sum(toUInt64(proto = 6)) AS tcp_flows, sum(${raw(syn)}) AS syn_only,
+        sum(tupleElement(r, 6)) AS amp_flows, sum(tupleElement(r, 6) * bytes) AS amp_bytes
+      FROM (SELECT src_hi, src_lo, dst_hi, dst_lo, sport, dport, proto, flags, packets, bytes FROM ${from} WHERE te >= ${w0} AND te < ${w1}) AS w
+      ARRAY JOIN [(toUInt8(0), src_hi, src_lo, dst_lo, toUInt64(dport), toUInt64(0)), (toUInt8(1), dst_hi, dst_lo, src_lo, toUInt64(sport), toUInt64(${raw(amp)}))] AS r
+      GROUP BY role, hi, lo`;
+    return d.topPerGroup(sql`SELECT * FROM (${both}) AS a WHERE ${keep}`, ['role'], order, cap, [
+      'hi',
+      'lo',
+      'n_flows',
+      'n_packets',
+      'n_bytes',
+      'peers',
+      'ports',
+      'tcp_flows',
+      'syn_only',
+      'amp_flows',
+      'amp_bytes',
+    ]);
+  }
   return d.withTables(
     [
       [
@@ -78,13 +110,7 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
           ${raw(tcp)} AS tcp_flows, ${raw(syn)} AS syn_only,
           sum(CASE WHEN ${raw(amp)} THEN 1 ELSE 0 END) AS amp_flows, sum(CASE WHEN ${raw(amp)} THEN bytes ELSE 0 END) AS amp_bytes
         FROM ${w} GROUP BY dst_hi, dst_lo`;
-      // Floors a little below the configured ones: an approximate count must not drop a host at the edge.
-      const slack = 0.9;
-      const kept = sql`SELECT * FROM (${both}) AS a
-        WHERE (n_flows >= ${minFlows} OR n_packets >= ${f.packets})
-          AND ((role = 0 AND (peers >= ${f.peers * slack} OR n_flows >= ${f.flows} OR n_packets >= ${f.packets} OR ports >= ${f.ports * slack}))
-            OR (role = 1 AND (peers >= ${f.peers * slack} OR n_packets >= ${f.packets})))`;
-      return d.topPerGroup(kept, ['role'], 'peers DESC, n_packets DESC, hi, lo', cap);
+      return d.topPerGroup(sql`SELECT * FROM (${both}) AS a WHERE ${keep}`, ['role'], order, cap);
     },
   );
 }

@@ -77,8 +77,18 @@ export interface Dialect {
    * Keeps the first `n` rows of each `partition` group of `inner` by
    * `order` (DuckDB: a window function; ClickHouse 18.16: `LIMIT n BY`), and
    * adds `group_rows`, the number of rows the group had before the cut.
+   * `columns` names the other columns of `inner` the caller reads (`order`
+   * then being plain columns, each with an optional `DESC` on a number):
+   * ClickHouse then cuts each group in one pass over `inner` instead of
+   * joining it with a second aggregation of itself (computing it twice).
    */
-  topPerGroup(inner: Sql, partition: readonly string[], order: string, n: number): Sql;
+  topPerGroup(
+    inner: Sql,
+    partition: readonly string[],
+    order: string,
+    n: number,
+    columns?: readonly string[],
+  ): Sql;
   /**
    * `body` over named intermediate relations, each computed once where the
    * engine can (DuckDB: materialized CTEs; ClickHouse 18.16 has no CTEs, so

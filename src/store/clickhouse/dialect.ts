@@ -30,12 +30,24 @@ export const clickhouseDialect: Dialect = {
     return sql`(${raw(cols.join(', '))}) IN (${rows})`;
   },
   bitAnd: (column, value) => sql`bitAnd(${raw(column)}, ${value})`,
-  topPerGroup: (inner, partition, order, n) => {
+  topPerGroup: (inner, partition, order, n, columns) => {
+    const p = partition.join(', ');
+    if (columns) {
+      // One pass: each group's rows as tuples led by the order keys, sorted
+      // (tuples compare element by element), cut to n, unfolded again.
+      const keys = order.split(',').map((item) => {
+        const [col, dir, ...rest] = item.trim().split(/\s+/);
+        if (!col || rest.length || (dir && !/^(ASC|DESC)$/i.test(dir)))
+          throw new Error(`topPerGroup: cannot order by ${JSON.stringify(item)}`);
+        return dir?.toUpperCase() === 'DESC' ? `negate(toInt64(${col}))` : col;
+      });
+      const picks = columns.map((c, i) => `tupleElement(x, ${keys.length + i + 1}) AS ${c}`).join(', ');
+      return sql`SELECT ${raw(p)}, group_rows, ${raw(picks)} FROM (SELECT ${raw(p)}, count() AS group_rows, arraySlice(arraySort(groupArray(tuple(${raw([...keys, ...columns].join(', '))}))), 1, ${n}) AS top FROM (${inner}) AS g GROUP BY ${raw(p)}) AS t ARRAY JOIN top AS x`;
+    }
     // No window functions in 18.16: LIMIT n BY keeps the first rows of each
     // group, and the group sizes come from a second aggregation of the same
     // rows joined back. `g.*` (not `*`) so the joined columns appear once
     // whatever the release's asterisk rules.
-    const p = partition.join(', ');
     return sql`SELECT g.*, n.group_rows AS group_rows FROM (${inner}) AS g ALL INNER JOIN (SELECT ${raw(p)}, count() AS group_rows FROM (${inner}) AS c GROUP BY ${raw(p)}) AS n USING (${raw(p)}) ORDER BY ${raw(order)} LIMIT ${n} BY ${raw(p)}`;
   },
   // No CTEs in 18.16: each name becomes its subquery (computed once per use).
