@@ -99,6 +99,11 @@ export interface ExactMetrics {
   ampBytes: number;
 }
 
+/** Each (role, dimension, host) group's top values, by flows (bytes for peers), ties by value. */
+const GROUP = ['role', 'dim', 'hi', 'lo'];
+const GROUP_ORDER = 'ord DESC, v1, v2, v3, v4';
+const GROUP_COLUMNS = ['v1', 'v2', 'v3', 'v4', 'n', 'p', 'b', 'eph'];
+
 const AMP = `(proto = 17 AND sport IN (${[...AMPLIFICATION_PORTS].sort((a, b) => a - b).join(', ')}))`;
 
 /**
@@ -142,7 +147,7 @@ export function profileQuery(
       // Flows for the ordering; bytes for the peers dimension (who carries the volume).
       const peersDim = DIMS.findIndex((x) => x.dim === 'peers');
       const inner = sql`SELECT role, dim, hi, lo, v1, v2, v3, v4, n, p, b, eph, CASE WHEN dim = ${peersDim} THEN b ELSE n END AS ord FROM (${join(branches, ' UNION ALL ')}) AS u`;
-      return d.topPerGroup(inner, ['role', 'dim', 'hi', 'lo'], 'ord DESC, v1, v2, v3, v4', TOP_VALUES);
+      return d.topPerGroup(inner, GROUP, GROUP_ORDER, TOP_VALUES, GROUP_COLUMNS);
     },
   );
 }
@@ -196,16 +201,7 @@ function profileQueryFanOut(
       count() AS n, sum(fp) AS p, sum(fb) AS b, sum(fe) AS eph, if(dim = ${peersDim}, b, n) AS ord,
       if(dim = ${t}, 0, x1) AS k1, if(dim = ${t}, 0, x2) AS k2, if(dim = ${t}, 0, x3) AS k3, if(dim = ${t}, 0, x4) AS k4
     FROM (${fanned}) AS x GROUP BY role, dim, hi, lo, k1, k2, k3, k4`;
-  return d.topPerGroup(inner, ['role', 'dim', 'hi', 'lo'], 'ord DESC, v1, v2, v3, v4', TOP_VALUES, [
-    'v1',
-    'v2',
-    'v3',
-    'v4',
-    'n',
-    'p',
-    'b',
-    'eph',
-  ]);
+  return d.topPerGroup(inner, GROUP, GROUP_ORDER, TOP_VALUES, GROUP_COLUMNS);
 }
 
 function valueText(dim: Dim, r: Record<string, unknown>): string {

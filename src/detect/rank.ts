@@ -51,6 +51,20 @@ function ampList(): string {
  * can be asked. Every number a report carries is recomputed exactly for the
  * kept hosts by the profile stage.
  */
+const RANK_COLUMNS = [
+  'hi',
+  'lo',
+  'n_flows',
+  'n_packets',
+  'n_bytes',
+  'peers',
+  'ports',
+  'tcp_flows',
+  'syn_only',
+  'amp_flows',
+  'amp_bytes',
+];
+
 export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thresholds, cap: number): Sql {
   const f = t.floor;
   // A host with N distinct peers or ports has at least N flows: fewer flows than every floor cannot qualify.
@@ -74,19 +88,7 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
       FROM (SELECT src_hi, src_lo, dst_hi, dst_lo, sport, dport, proto, flags, packets, bytes FROM ${from} WHERE te >= ${w0} AND te < ${w1}) AS w
       ARRAY JOIN [(toUInt8(0), src_hi, src_lo, dst_lo, toUInt64(dport), toUInt64(0)), (toUInt8(1), dst_hi, dst_lo, src_lo, toUInt64(sport), toUInt64(${raw(amp)}))] AS r
       GROUP BY role, hi, lo`;
-    return d.topPerGroup(sql`SELECT * FROM (${both}) AS a WHERE ${keep}`, ['role'], order, cap, [
-      'hi',
-      'lo',
-      'n_flows',
-      'n_packets',
-      'n_bytes',
-      'peers',
-      'ports',
-      'tcp_flows',
-      'syn_only',
-      'amp_flows',
-      'amp_bytes',
-    ]);
+    return d.topPerGroup(sql`SELECT * FROM (${both}) AS a WHERE ${keep}`, ['role'], order, cap, RANK_COLUMNS);
   }
   return d.withTables(
     [
@@ -110,7 +112,13 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
           ${raw(tcp)} AS tcp_flows, ${raw(syn)} AS syn_only,
           sum(CASE WHEN ${raw(amp)} THEN 1 ELSE 0 END) AS amp_flows, sum(CASE WHEN ${raw(amp)} THEN bytes ELSE 0 END) AS amp_bytes
         FROM ${w} GROUP BY dst_hi, dst_lo`;
-      return d.topPerGroup(sql`SELECT * FROM (${both}) AS a WHERE ${keep}`, ['role'], order, cap);
+      return d.topPerGroup(
+        sql`SELECT * FROM (${both}) AS a WHERE ${keep}`,
+        ['role'],
+        order,
+        cap,
+        RANK_COLUMNS,
+      );
     },
   );
 }

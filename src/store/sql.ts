@@ -83,3 +83,16 @@ export function numbered(q: Sql): { text: string; values: SqlValue[] } {
   for (let i = 0; i < q.values.length; i++) s += `$${i + 1}${q.parts[i + 1]!}`;
   return { text: s, values: [...q.values] };
 }
+
+/**
+ * The items of an ORDER BY list of plain columns (`ord DESC, v1, v2`), for
+ * the dialects that sort inside an aggregate; anything else is refused.
+ */
+export function orderItems(order: string): { col: string; desc: boolean }[] {
+  return order.split(',').map((item) => {
+    const [col, dir, ...rest] = item.trim().split(/\s+/);
+    if (!col || !/^[a-z_][a-z0-9_]*$/i.test(col) || rest.length || (dir && !/^(ASC|DESC)$/i.test(dir)))
+      throw new Error(`cannot order by ${JSON.stringify(item)}: plain columns with ASC or DESC only`);
+    return { col, desc: dir?.toUpperCase() === 'DESC' };
+  });
+}

@@ -6,7 +6,7 @@
  * query parameters (values are inlined by `inline()` in `sql.ts`).
  */
 
-import { join, raw, type Sql, sql } from '../sql.js';
+import { join, orderItems, raw, type Sql, sql } from '../sql.js';
 import type { Dialect } from '../types.js';
 
 export const clickhouseDialect: Dialect = {
@@ -35,12 +35,7 @@ export const clickhouseDialect: Dialect = {
     if (columns) {
       // One pass: each group's rows as tuples led by the order keys, sorted
       // (tuples compare element by element), cut to n, unfolded again.
-      const keys = order.split(',').map((item) => {
-        const [col, dir, ...rest] = item.trim().split(/\s+/);
-        if (!col || rest.length || (dir && !/^(ASC|DESC)$/i.test(dir)))
-          throw new Error(`topPerGroup: cannot order by ${JSON.stringify(item)}`);
-        return dir?.toUpperCase() === 'DESC' ? `negate(toInt64(${col}))` : col;
-      });
+      const keys = orderItems(order).map(({ col, desc }) => (desc ? `negate(toInt64(${col}))` : col));
       const picks = columns.map((c, i) => `tupleElement(x, ${keys.length + i + 1}) AS ${c}`).join(', ');
       return sql`SELECT ${raw(p)}, group_rows, ${raw(picks)} FROM (SELECT ${raw(p)}, count() AS group_rows, arraySlice(arraySort(groupArray(tuple(${raw([...keys, ...columns].join(', '))}))), 1, ${n}) AS top FROM (${inner}) AS g GROUP BY ${raw(p)}) AS t ARRAY JOIN top AS x`;
     }

@@ -28,7 +28,7 @@ import { DAY_MS, dayOf, type FlowBatch } from '../../flow/batch.js';
 import type { FlowRecord } from '../../flow/record.js';
 import { sqlType, storageColumns } from '../../flow/schema.js';
 import { listQuery, num, rowToRecord, statQuery, toStatRows, toTotals, totalsQuery } from '../queries.js';
-import { literal, numbered, raw, type Sql, sql, join as sqlJoin } from '../sql.js';
+import { literal, numbered, orderItems, raw, type Sql, sql, join as sqlJoin } from '../sql.js';
 import {
   type DayInfo,
   type Dialect,
@@ -86,8 +86,19 @@ export const duckDialect: Dialect = {
     );
     return sql`(${raw(cols.join(', '))}) IN (SELECT ${raw(names)} FROM (VALUES ${rows}) AS t(${raw(names)}))`;
   },
-  topPerGroup: (inner, partition, order, n) => {
+  topPerGroup: (inner, partition, order, n, columns) => {
     const p = partition.join(', ');
+    if (columns) {
+      // One aggregate per group: the n rows with the greatest key, the key a
+      // struct compared field by field (an ascending column negated), instead
+      // of a window sort over every row of every group.
+      const key = orderItems(order)
+        .map(({ col, desc }, i) => `k${i} := ${desc ? col : `-(${col}::HUGEINT)`}`)
+        .join(', ');
+      const row = columns.map((c) => `${c} := ${c}`).join(', ');
+      const picks = columns.map((c) => `x.${c} AS ${c}`).join(', ');
+      return sql`SELECT ${raw(p)}, group_rows, ${raw(picks)} FROM (SELECT ${raw(p)}, count(*) AS group_rows, unnest(max_by(struct_pack(${raw(row)}), struct_pack(${raw(key)}), ${raw(String(n))})) AS x FROM (${inner}) AS g GROUP BY ${raw(p)}) AS t`;
+    }
     return sql`SELECT *, count(*) OVER (PARTITION BY ${raw(p)}) AS group_rows FROM (${inner}) AS g QUALIFY row_number() OVER (PARTITION BY ${raw(p)} ORDER BY ${raw(order)}) <= ${n}`;
   },
   countDistinct: (exprs) =>
