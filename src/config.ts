@@ -55,6 +55,11 @@ export const configSchema = z
       .gt(0)
       .max(24 * 31)
       .default(24),
+    /**
+     * Of several detectors (or hunters) on one store, one works and the others
+     * stand by; one that dies without a clean stop is replaced after this long.
+     */
+    leaseSeconds: z.number().min(5).max(3600).default(60),
     /** The signatures and the daily hunt. */
     hunt: z
       .object({

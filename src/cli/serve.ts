@@ -13,6 +13,7 @@ import { Collector, parseHostPort } from '../collect/collector.js';
 import { DetectScheduler } from '../detect/scheduler.js';
 import { huntOptionsOf } from '../hunt/hunt.js';
 import { HuntScheduler } from '../hunt/scheduler.js';
+import { instanceId, Lease } from '../store/lease.js';
 import { openStore } from '../store/open.js';
 import { action, addGlobalOptions, context, type GlobalOptions, openEnricher, UsageError } from './common.js';
 import { startDemo } from './demo.js';
@@ -144,6 +145,19 @@ export function register(program: Command): void {
             onError: (e) => process.stderr.write(`flowhunt: detection: ${e.message}\n`),
           })
         : null;
+      // One detector and one hunter work per store; more of either stand by (a lease in the store).
+      const id = await instanceId(ctx.dataDir);
+      const lease = (name: string) =>
+        new Lease(store, name, id, {
+          ttlMs: ctx.config.leaseSeconds * 1000,
+          onChange: (held, cur) =>
+            log(
+              held
+                ? `this process is the ${name}`
+                : `another ${name} (${cur?.host} pid ${cur?.pid}) holds the ${name} lease until ${new Date(cur?.until ?? 0).toISOString()}: standing by`,
+            ),
+        });
+      detector?.withLease(lease('detector'));
       const h = ctx.config.hunt;
       const hunter = has('hunter')
         ? new HuntScheduler(store, {
@@ -154,7 +168,7 @@ export function register(program: Command): void {
             windowMs: ctx.config.detect.windowMinutes * 60_000,
             onDay: (day, f) => void process.stderr.write(`flowhunt: hunted ${day}: ${f.length} findings\n`),
             onError: (e) => process.stderr.write(`flowhunt: hunt: ${e.message}\n`),
-          })
+          }).withLease(lease('hunter'))
         : null;
 
       const demo = opts.demo

@@ -1,13 +1,29 @@
 /**
  * @module Runs a catch-up job now and then every `pollMs`, never two at once,
  * and stops cleanly (waiting for the run in progress). Shared by the live
- * detector and the daily hunter.
+ * detector and the daily hunter. With a lease, only the process holding it
+ * works; the others stand by and take over when it is released or expires.
  */
+
+import type { Lease } from '../store/lease.js';
 
 export abstract class Poller {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   protected stopped = false;
+  protected lease: Lease | undefined;
+
+  /** Work only while holding `lease` (checked before each unit of work). */
+  withLease(lease: Lease): this {
+    this.lease = lease;
+    return this;
+  }
+
+  /** Whether this process may do the next unit of work. */
+  protected async mayWork(): Promise<boolean> {
+    if (this.stopped) return false;
+    return this.lease ? this.lease.hold() : true;
+  }
 
   /** Does all the work that is due, then returns. */
   abstract catchUp(): Promise<void>;
@@ -22,6 +38,7 @@ export abstract class Poller {
           this.running = null;
         });
     };
+    this.lease?.keepAlive();
     tick();
     this.timer = setInterval(tick, pollMs);
   }
@@ -30,5 +47,6 @@ export abstract class Poller {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    await this.lease?.release();
   }
 }

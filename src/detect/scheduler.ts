@@ -65,6 +65,7 @@ export class DetectScheduler extends Poller {
     const lastDue = Math.floor((now - this.o.graceMs) / win) * win - win; // start of the newest closed window
     const maxBacklog = this.o.maxBacklogWindows ?? 288;
     const oldest = lastDue - (maxBacklog - 1) * win;
+    if (!(await this.mayWork())) return;
     const last = await this.store.lastPartition('detect-state');
     if (last && !this.resumed) {
       const w0 = parseWindowId(last);
@@ -73,7 +74,7 @@ export class DetectScheduler extends Poller {
     this.resumed = true;
     let next = last ? parseWindowId(last) + win : await this.firstWindow(oldest, lastDue + win, win);
     if (next < oldest) next = oldest;
-    while (!this.stopped && next <= lastDue) {
+    while (next <= lastDue && (await this.mayWork())) {
       const [r] = await detectRange(this.store, next, next + win, this.o);
       if (r) await this.o.onWindow?.(r);
       next += win;

@@ -47,6 +47,7 @@ export class HuntScheduler extends Poller {
   }
 
   async catchUp(): Promise<void> {
+    if (!(await this.mayWork())) return;
     const now = (this.o.now ?? Date.now)();
     const lastDue = Math.floor((now - this.o.graceMs) / DAY_MS) * DAY_MS - DAY_MS;
     const last = await this.store.lastPartition('hunt-state');
@@ -55,7 +56,7 @@ export class HuntScheduler extends Poller {
     // Detection must be past the day's last window, or its reports (and signatures) are incomplete.
     const detected = await this.store.lastPartition('detect-state');
     const detectedTo = detected ? parseWindowId(detected) + this.o.windowMs : -Infinity;
-    while (!this.stopped && next <= lastDue && next + DAY_MS <= detectedTo) {
+    while (next <= lastDue && next + DAY_MS <= detectedTo && (await this.mayWork())) {
       const from = next - this.o.learnDays * DAY_MS;
       const reports = await readReports(this.store, from, next + DAY_MS);
       const sigs = learnSignatures(reports, { minShare: this.o.minShare });

@@ -98,7 +98,14 @@ export interface Dialect {
 }
 
 /** Kinds of stored documents (JSON): reports per window, hunt findings per day, detector state... */
-export const DOC_KINDS = ['reports', 'detect-state', 'findings', 'hunt-state', 'signatures'] as const;
+export const DOC_KINDS = [
+  'reports',
+  'detect-state',
+  'findings',
+  'hunt-state',
+  'signatures',
+  'leases',
+] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 
 /** A partition name: sorts in time order, safe as a file name (e.g. `2026-11-20T13-05`). */

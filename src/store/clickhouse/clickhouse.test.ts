@@ -19,6 +19,7 @@ import { CLUSTER_SCRIPT, freeClusterBase } from '../../testing/clickhouse.js';
 import { hasTool, requireTool } from '../../testing/helpers.js';
 import { DuckFlowStore } from '../duckdb/index.js';
 import { compileFilter } from '../filter/index.js';
+import { leaseContract } from '../lease.case.js';
 import { openStore } from '../open.js';
 import { raw, type Sql, sql } from '../sql.js';
 import { runStoreContract, sampleFlows } from '../store.case.js';
@@ -245,6 +246,15 @@ function registerClusterTests(): void {
         ],
       )}`;
     assert.deepEqual(await ch.queryFlows({}, distinct(ch)), await duck.queryFlows({}, distinct(duck)));
+  });
+
+  test('clickhouse: a lease in the cluster: one holder at a time, takeover after expiry, races', async () => {
+    const s = await ClickHouseFlowStore.open(urlFor(freshDb()));
+    try {
+      await leaseContract(s);
+    } finally {
+      await s.close();
+    }
   });
 
   test('clickhouse: documents replace per partition and read back in order', async () => {

@@ -5,7 +5,8 @@
  * own data directory, so ClickHouse is all they share. The detector is killed
  * (SIGKILL) in the middle of its work (up to three times) and restarted; in the end
  * every window's reports are stored exactly once and equal a replay of the
- * same flows on the embedded store, the hunter has hunted the day once, with
+ * same flows on the embedded store, a second detector stands by all along
+ * and takes over when the first dies for good, the hunter has hunted the day once, with
  * the same findings, and the API serves them.
  */
 
@@ -91,11 +92,19 @@ test('serve roles on a two-shard cluster: two collectors, a detector killed mid-
     JSON.stringify({
       detectGraceSeconds: 0,
       detectBacklogHours: 48,
+      leaseSeconds: 10,
       hunt: { graceMinutes: 0 },
       alert: { webhook: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` } },
     }),
   );
-  const dirs = { a: tempDir(t), b: tempDir(t), detector: tempDir(t), hunter: tempDir(t), api: tempDir(t) };
+  const dirs = {
+    a: tempDir(t),
+    b: tempDir(t),
+    detector: tempDir(t),
+    standby: tempDir(t),
+    hunter: tempDir(t),
+    api: tempDir(t),
+  };
   const serve = async (role: string, data: string) => {
     const s = await startServe(['--role', role, '--store', url, '--data', data, '--config', config]);
     served.push(s);
@@ -144,6 +153,14 @@ test('serve roles on a two-shard cluster: two collectors, a detector killed mid-
   let detector = await serve('detector', dirs.detector);
   const hunter = await serve('hunter', dirs.hunter);
   const api = await serve('api', dirs.api);
+  // A second detector (another machine, say) stands by while the first holds the lease.
+  await until('the first detector to take the lease', async () =>
+    /this process is the detector/.test(detector.stderr()) ? true : undefined,
+  );
+  const standby = await serve('detector', dirs.standby);
+  await until('the second detector to stand by', async () =>
+    /another detector .* holds the detector lease .*: standing by/.test(standby.stderr()) ? true : undefined,
+  );
   const lastWindow = windowId(dayEnd - WIN);
   const progress = async () => (await ch.lastPartition('detect-state')) ?? '';
   const r = rng(11);
@@ -213,5 +230,14 @@ test('serve roles on a two-shard cluster: two collectors, a detector killed mid-
     async () => ([...opened].every((id) => delivered.includes(id)) ? true : undefined),
     30_000,
   );
-  for (const s of [detector, hunter, api]) assert.equal(await s.stop(), 0);
+  // The standby never worked (a restarted detector takes its own lease back), and takes over
+  // once the first dies for good and its lease expires.
+  assert.doesNotMatch(standby.stderr(), /this process is the detector/);
+  assert.equal(await detector.stop('SIGKILL'), null);
+  await until(
+    'the standby to take over',
+    async () => (/this process is the detector/.test(standby.stderr()) ? true : undefined),
+    30_000,
+  );
+  for (const s of [standby, hunter, api]) assert.equal(await s.stop(), 0);
 });
