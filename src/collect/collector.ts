@@ -46,6 +46,7 @@ export class Collector {
   private pendingRows = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private closing = false;
+  private lastDatagramAt = Number.NEGATIVE_INFINITY;
   private readonly exporters = new Map<string, { words: AddrWords; text: string }>();
   readonly listeners: Listener[] = [];
 
@@ -119,6 +120,7 @@ export class Collector {
   }
 
   private onDatagram(kind: number, msg: Buffer, from: string): void {
+    this.lastDatagramAt = performance.now();
     if (this.closing) return;
     // A handful of exporters send everything: parse each one's address once, not per datagram.
     let known = this.exporters.get(from);
@@ -164,6 +166,12 @@ export class Collector {
 
   /** Stops receiving, decodes and stores every datagram already received, then flushes. */
   async close(): Promise<void> {
+    // Datagrams already in the kernel's socket buffer were sent to us: take them before closing
+    // (a busy process can be behind by many), until the sockets are quiet or 3 s have passed.
+    // Sleep before each look, so that datagrams a blocked event loop has not yet delivered arrive first.
+    const until = performance.now() + 3000;
+    do await new Promise((r) => setTimeout(r, 50));
+    while (performance.now() < until && performance.now() - this.lastDatagramAt < 200);
     this.closing = true;
     if (this.flushTimer) clearInterval(this.flushTimer);
     await Promise.all(this.sockets.map(({ socket }) => new Promise<void>((r) => socket.close(() => r()))));
