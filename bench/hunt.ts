@@ -71,7 +71,7 @@ try {
       t0,
       t0 + 86_000_000,
       5,
-      async (b) => sendUdp(nf.port, encodeNetflowV5(b.records())),
+      async (b) => sendUdp(nf.port, encodeNetflowV5(b.records()), '127.0.0.1', 50),
       100_000,
     );
     const file = await nf.stop();

@@ -38,7 +38,7 @@ try {
     t0 + 3_600_000,
     3,
     async (b) => {
-      await sendUdp(nf.port, encodeNetflowV5(b.records()));
+      await sendUdp(nf.port, encodeNetflowV5(b.records()), '127.0.0.1', 50);
     },
     100_000,
   );
