@@ -14,7 +14,6 @@
  * Run: node dist/bench/cluster.js [--flows N] [--udp-flows N]
  */
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +28,8 @@ import { num } from '../src/store/queries.js';
 import { sql } from '../src/store/sql.js';
 import type { FlowStore } from '../src/store/types.js';
 import { startCluster, type TestCluster } from '../src/testing/clickhouse.js';
-import { arg, ROOT, timed, writeResult } from './machine.js';
+import { startServe } from '../src/testing/serve.js';
+import { arg, timed, writeResult } from './machine.js';
 import { rng, synthFlows } from './synth.js';
 
 const flows = arg('flows', 10_000_000);
@@ -126,40 +126,19 @@ async function send(stream: readonly FlowBatch[], port: number, rate: number) {
 }
 
 async function serveRun(stream: readonly FlowBatch[], storeUrl: string, data: string, rate: number) {
-  const p = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin/flowhunt.js'),
-      'serve',
-      '--store',
-      storeUrl,
-      '--data',
-      data,
-      '--netflow',
-      '127.0.0.1:0',
-      '--sflow',
-      '',
-      '--http',
-      '127.0.0.1:0',
-      '--role',
-      'collector',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    p.stderr.on('data', (d) => {
-      err += d;
-      const m = /netflow on UDP port (\d+)/.exec(err);
-      if (m && /HTTP on/.test(err)) resolve(Number(m[1]));
-    });
-    p.on('close', () => reject(new Error(`flowhunt serve --store ${storeUrl} exited: ${err}`)));
-  });
-  const s = await send(stream, port, rate);
+  const served = await startServe([
+    '--store',
+    storeUrl,
+    '--data',
+    data,
+    '--sflow',
+    '',
+    '--role',
+    'collector',
+  ]);
+  const s = await send(stream, served.netflowPort, rate);
   await new Promise((r) => setTimeout(r, 1000));
-  const done = new Promise((r) => p.on('close', r));
-  p.kill('SIGTERM');
-  await done;
+  await served.stop();
   const store = await openStore(storeUrl);
   const stored = (await store.totals({})).flows;
   await store.close();

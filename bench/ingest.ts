@@ -7,7 +7,7 @@
  * Run: node dist/bench/ingest.js [--flows N]
  */
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,8 @@ import { UdpSender } from '../src/simulate/output/udp.js';
 import { createSimulation } from '../src/simulate/simulation.js';
 import { DuckFlowStore } from '../src/store/duckdb/index.js';
 import { nfdumpInfo, startNfcapd } from '../src/testing/nfcapd.js';
-import { arg, ROOT, writeResult } from './machine.js';
+import { startServe } from '../src/testing/serve.js';
+import { arg, writeResult } from './machine.js';
 
 const want = arg('flows', 1_000_000);
 const rates = [100_000, 200_000, 300_000, 400_000, 500_000];
@@ -44,38 +45,10 @@ async function send(port: number, rate: number): Promise<number> {
 
 async function flowhunt(rate: number, dir: string): Promise<{ sent: number; stored: number }> {
   const data = join(dir, `fh-${rate}`);
-  const p = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin/flowhunt.js'),
-      'serve',
-      '--data',
-      data,
-      '--netflow',
-      '127.0.0.1:0',
-      '--sflow',
-      '',
-      '--http',
-      '127.0.0.1:0',
-      '--role',
-      'collector',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    p.stderr.on('data', (d) => {
-      err += d;
-      const m = /netflow on UDP port (\d+)/.exec(err);
-      if (m && /HTTP on/.test(err)) resolve(Number(m[1]));
-    });
-    p.on('close', () => reject(new Error(err)));
-  });
-  const sent = await send(port, rate);
+  const served = await startServe(['--data', data, '--sflow', '', '--role', 'collector']);
+  const sent = await send(served.netflowPort, rate);
   await new Promise((r) => setTimeout(r, 1000));
-  const done = new Promise((r) => p.on('close', r));
-  p.kill('SIGTERM');
-  await done;
+  await served.stop();
   const s = await DuckFlowStore.open(data);
   const stored = (await s.totals({})).flows;
   await s.close();
