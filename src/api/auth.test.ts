@@ -7,7 +7,7 @@ import { ConfigError, configSchema, loadConfig } from '../config.js';
 import { DuckFlowStore } from '../store/duckdb/index.js';
 import { runCli, tempDir } from '../testing/helpers.js';
 import { bearer, isLoopback, refuseOpenBind, TokenSet } from './auth.js';
-import { apiBindRefusal, registerApi } from './index.js';
+import { apiBindRefusal, registerApi, registerOps } from './index.js';
 import { DIRECTORY_YAML } from './testing.js';
 
 const A = 'aaaaaaaaaaaaaaaaaaaa-1';
@@ -66,14 +66,28 @@ test('an open API (no token) is refused on any address but loopback', () => {
   assert.equal(apiBindRefusal(cfg, '0.0.0.0', 8080, 'env-token-0123456789'), undefined);
 });
 
-test('flowhunt serve on a non-loopback address without a token refuses to start, with the reason', async () => {
-  const r = await runCli(
-    ['serve', '--http', '0.0.0.0:0', '--netflow', '', '--sflow', '', '--data', '/nonexistent/never-created'],
-    { env: { FLOWHUNT_TOKEN: '' } },
-  );
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /^flowhunt: refusing to serve the API on 0\.0\.0\.0:0 without an API token/m);
-  assert.equal(r.stderr.trim().split('\n').length, 1);
+test('flowhunt serve on a non-loopback address without a token refuses to start, with the reason, in every role (all serve /metrics)', async () => {
+  for (const role of ['all', 'collector', 'detector']) {
+    const r = await runCli(
+      [
+        'serve',
+        '--role',
+        role,
+        '--http',
+        '0.0.0.0:0',
+        '--netflow',
+        '',
+        '--sflow',
+        '',
+        '--data',
+        '/nonexistent/never-created',
+      ],
+      { env: { FLOWHUNT_TOKEN: '' } },
+    );
+    assert.equal(r.code, 1, role);
+    assert.match(r.stderr, /^flowhunt: refusing to serve the API on 0\.0\.0\.0:0 without an API token/m);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
 });
 
 test('config tokens: too short, neither admin nor scoped, or naming an unknown organisation are refused', async (t) => {
@@ -144,4 +158,41 @@ test('with no token configured (loopback) the API answers as a local admin; with
   const ok = await env.inject({ url: '/api/me', headers: { authorization: 'Bearer env-token-0123456789' } });
   assert.deepEqual(ok.json(), { name: 'FLOWHUNT_TOKEN', admin: true, organisations: [] });
   await env.close();
+});
+
+test('/metrics needs an admin token once tokens are configured; /healthz stays open and says nothing more', async () => {
+  const config = configSchema.parse({
+    api: {
+      tokens: [
+        { name: 'noc', token: A, admin: true },
+        { name: 'campus', token: B, organisations: ['Campus A'] },
+      ],
+    },
+  });
+  const app = Fastify();
+  registerOps(app, { config, envToken: '', metrics: async () => 'flowhunt_packets_total 1\n' });
+  try {
+    const get = (url: string, token?: string) =>
+      app.inject({ url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const none = await get('/metrics');
+    assert.equal(none.statusCode, 401);
+    assert.equal(none.headers['www-authenticate'], 'Bearer realm="flowhunt"');
+    assert.doesNotMatch(none.body, /flowhunt_packets_total/);
+    assert.equal((await get('/metrics', 'not-a-token-at-all')).statusCode, 401);
+    assert.equal((await get('/metrics', B)).statusCode, 403, 'a campus token sees no NOC metrics');
+    const ok = await get('/metrics', A);
+    assert.equal(ok.statusCode, 200);
+    assert.equal(ok.body, 'flowhunt_packets_total 1\n');
+    assert.match(String(ok.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    const health = await get('/healthz');
+    assert.equal(health.statusCode, 200);
+    assert.deepEqual(health.json(), { ok: true });
+  } finally {
+    await app.close();
+  }
+  // No token configured (loopback only): open.
+  const open = Fastify();
+  registerOps(open, { config: configSchema.parse({}), envToken: '', metrics: async () => 'x 1\n' });
+  assert.equal((await open.inject({ url: '/metrics' })).body, 'x 1\n');
+  await open.close();
 });

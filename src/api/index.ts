@@ -77,6 +77,36 @@ export function apiBindRefusal(
   return refuseOpenBind(host, port, tokensOf(config, envToken));
 }
 
+/**
+ * `/metrics` (Prometheus text) and `/healthz`, on every role's HTTP listener.
+ * With no token configured (then loopback only) both are open; with tokens,
+ * `/metrics`, which names the exporters and their traffic, needs an admin
+ * token (Prometheus: `authorization: { credentials: … }`). `/healthz` stays
+ * open for load balancers and says only that the process is up.
+ */
+export function registerOps(
+  app: FastifyInstance,
+  o: { config: Config; envToken?: string; metrics: () => Promise<string> },
+): void {
+  const tokens = tokensOf(o.config, o.envToken);
+  app.get('/metrics', async (req, reply) => {
+    if (!tokens.open) {
+      const token = bearer(req.headers.authorization);
+      const who = token === undefined ? undefined : tokens.match(token);
+      if (!who?.admin) {
+        reply.code(who ? 403 : 401).type('text/plain');
+        if (!who) reply.header('www-authenticate', 'Bearer realm="flowhunt"');
+        return who
+          ? 'metrics need an admin token\n'
+          : 'an admin API token is required: send Authorization: Bearer <token>\n';
+      }
+    }
+    reply.type('text/plain; version=0.0.4');
+    return o.metrics();
+  });
+  app.get('/healthz', async () => ({ ok: true }));
+}
+
 function version(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));

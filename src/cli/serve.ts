@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import Fastify from 'fastify';
 import { Alerter } from '../alert/index.js';
-import { apiBindRefusal, registerApi } from '../api/index.js';
+import { apiBindRefusal, registerApi, registerOps } from '../api/index.js';
 import { Collector, parseHostPort } from '../collect/collector.js';
 import { DetectScheduler } from '../detect/scheduler.js';
 import { huntOptionsOf } from '../hunt/hunt.js';
@@ -71,7 +71,8 @@ export function register(program: Command): void {
 
       const role = opts.role ?? 'all';
       const has = (r: string) => role === 'all' || role === r;
-      if (has('api')) {
+      // Every role serves /metrics: without a token, only on loopback.
+      {
         let refusal: string | undefined;
         try {
           refusal = apiBindRefusal(ctx.config, http.host, http.port);
@@ -99,11 +100,7 @@ export function register(program: Command): void {
         workers,
       });
       const app = Fastify({ logger: false });
-      app.get('/metrics', async (_req, reply) => {
-        reply.type('text/plain; version=0.0.4');
-        return collector.metrics();
-      });
-      app.get('/healthz', async () => ({ ok: true, store: store.location }));
+      registerOps(app, { config: ctx.config, metrics: () => collector.metrics() });
       try {
         if (has('api')) await registerApi(app, { store, config: ctx.config, collector, enricher });
         await collector.start();
