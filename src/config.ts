@@ -41,6 +41,12 @@ export const configSchema = z
         workers: 1,
       }),
     http: z.string().default('127.0.0.1:8080'),
+    /**
+     * Behind a reverse proxy: the proxy addresses (or true for any) whose
+     * X-Forwarded-For names the client, for the per-client limit on invalid
+     * tokens. Never set it without a proxy: clients could name themselves.
+     */
+    trustProxy: z.union([z.boolean(), z.array(z.string())]).default(false),
     /** Detection thresholds (see src/detect/thresholds.ts for every key and its default). */
     detect: thresholdsSchema.default(thresholdsSchema.parse({})),
     /** Seconds after a window ends before live detection runs it (late flows: exporters' active timeouts). */

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { loadConfig } from '../config.js';
 import { cidrContains, parseAddress, parseCidr } from '../flow/address.js';
 import { DuckFlowStore } from '../store/duckdb/index.js';
+import { FailureLimiter } from './auth.js';
 import { ROUTES, registerApi } from './index.js';
 import { type Dataset, MEMBERS, makeDataset, scratchDir, TOKENS } from './testing.js';
 
@@ -19,7 +20,14 @@ before(async () => {
   ds = await makeDataset(t.dir);
   store = await DuckFlowStore.open(join(t.dir, 'data'));
   app = Fastify();
-  await registerApi(app, { store, config: await loadConfig(ds.config), envToken: '', log: () => undefined });
+  await registerApi(app, {
+    store,
+    config: await loadConfig(ds.config),
+    envToken: '',
+    log: () => undefined,
+    // These tests try wrong tokens on every route from one address; the limit has its own test.
+    failures: new FailureLimiter(Number.POSITIVE_INFINITY),
+  });
 });
 
 after(async () => {

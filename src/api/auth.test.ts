@@ -6,7 +6,7 @@ import Fastify from 'fastify';
 import { ConfigError, configSchema, loadConfig } from '../config.js';
 import { DuckFlowStore } from '../store/duckdb/index.js';
 import { runCli, tempDir } from '../testing/helpers.js';
-import { bearer, isLoopback, refuseOpenBind, TokenSet } from './auth.js';
+import { bearer, FailureLimiter, isLoopback, refuseOpenBind, TokenSet } from './auth.js';
 import { apiBindRefusal, registerApi, registerOps } from './index.js';
 import { DIRECTORY_YAML } from './testing.js';
 
@@ -195,4 +195,39 @@ test('/metrics needs an admin token once tokens are configured; /healthz stays o
   registerOps(open, { config: configSchema.parse({}), envToken: '', metrics: async () => 'x 1\n' });
   assert.equal((await open.inject({ url: '/metrics' })).body, 'x 1\n');
   await open.close();
+});
+
+test('invalid tokens are limited per client: after the limit even a valid token waits, other clients do not', async (t) => {
+  const store = await DuckFlowStore.open(tempDir(t));
+  t.after(() => store.close());
+  let now = 1_000_000;
+  const app = Fastify();
+  t.after(() => app.close());
+  await registerApi(app, {
+    store,
+    config: configSchema.parse({ api: { tokens: [{ name: 'noc', token: A, admin: true }] } }),
+    envToken: '',
+    log: () => undefined,
+    failures: new FailureLimiter(3, 60_000, 100, () => now),
+  });
+  const me = (token: string | undefined, ip = '192.0.2.7') =>
+    app.inject({
+      url: '/api/me',
+      remoteAddress: ip,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+  for (let i = 0; i < 5; i++) assert.equal((await me(undefined)).statusCode, 401, 'no token: not a guess');
+  for (let i = 0; i < 3; i++) assert.equal((await me(`guess-${i}-0123456789abcdef`)).statusCode, 401);
+  const limited = await me(A);
+  assert.equal(limited.statusCode, 429);
+  assert.equal(limited.headers['retry-after'], '60');
+  assert.match(limited.json().message, /too many invalid tokens from 192\.0\.2\.7/);
+  assert.equal((await me(A, '198.51.100.9')).statusCode, 200, 'another client');
+  now += 60_001;
+  assert.equal((await me(A)).statusCode, 200, 'after the window');
+  // Bounded: many guessing clients, each tracked at most once.
+  const lim = new FailureLimiter(1, 60_000, 10, () => now);
+  for (let i = 0; i < 100; i++) lim.fail(`10.0.0.${i}`);
+  assert.equal(lim.retryAfter('10.0.0.99'), 60);
+  assert.equal(lim.retryAfter('10.0.0.0'), 0, 'the oldest were forgotten');
 });

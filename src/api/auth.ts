@@ -100,3 +100,45 @@ export function refuseOpenBind(host: string, port: number | string, tokens: Toke
     'set FLOWHUNT_TOKEN or api.tokens in the config, or listen on a loopback address (--http 127.0.0.1:8080)'
   );
 }
+
+/**
+ * Failed token checks per client address: after `max` failures within
+ * `windowMs`, that address is refused (429) until the window ends, so a
+ * token cannot be guessed at the speed of the network. Bounded: at most
+ * `maxClients` addresses are tracked (the oldest are forgotten first).
+ * Only failures count; a client presenting a valid token is never slowed.
+ */
+export class FailureLimiter {
+  private readonly seen = new Map<string, { since: number; count: number }>();
+
+  constructor(
+    private readonly max = 20,
+    private readonly windowMs = 60_000,
+    private readonly maxClients = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds until `client` may try again, or 0. */
+  retryAfter(client: string): number {
+    const e = this.seen.get(client);
+    if (!e) return 0;
+    const left = e.since + this.windowMs - this.now();
+    if (left <= 0) {
+      this.seen.delete(client);
+      return 0;
+    }
+    return e.count >= this.max ? Math.ceil(left / 1000) : 0;
+  }
+
+  fail(client: string): void {
+    const t = this.now();
+    const e = this.seen.get(client);
+    if (e && t - e.since < this.windowMs) {
+      e.count++;
+      return;
+    }
+    this.seen.delete(client);
+    if (this.seen.size >= this.maxClients) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(client, { since: t, count: 1 });
+  }
+}

@@ -20,7 +20,7 @@ import type { Collector } from '../collect/collector.js';
 import type { Config } from '../config.js';
 import { Enricher } from '../enrich/index.js';
 import type { FlowStore } from '../store/types.js';
-import { bearer, LOCAL_ADMIN, refuseOpenBind, TokenSet } from './auth.js';
+import { bearer, FailureLimiter, LOCAL_ADMIN, refuseOpenBind, TokenSet } from './auth.js';
 import { ApiData, type DataOptions } from './data.js';
 import { IngestRate } from './ingest.js';
 import { ApiError } from './params.js';
@@ -58,6 +58,8 @@ export interface ApiOptions {
   webRoot?: string;
   data?: Partial<DataOptions>;
   log?: (line: string) => void;
+  /** Failed token checks per client; 20 a minute by default. */
+  failures?: FailureLimiter;
 }
 
 function tokensOf(config: Config, envToken = process.env['FLOWHUNT_TOKEN']): TokenSet {
@@ -126,6 +128,7 @@ const SECURITY_HEADERS = {
 
 export async function registerApi(app: FastifyInstance, o: ApiOptions): Promise<{ close(): void }> {
   const tokens = tokensOf(o.config, o.envToken);
+  const failures = o.failures ?? new FailureLimiter();
   const enricher = o.enricher ?? (await Enricher.open(o.config.enrich));
   const directory = orgDirectory(enricher.directory);
   checkTokenOrganisations(tokens.principals, directory);
@@ -149,9 +152,20 @@ export async function registerApi(app: FastifyInstance, o: ApiOptions): Promise<
           if (req.url.split('?')[0] === '/api/openapi.json') return;
           let principal = LOCAL_ADMIN;
           if (!tokens.open) {
+            const wait = failures.retryAfter(req.ip);
+            if (wait > 0) {
+              reply.header('retry-after', String(wait));
+              throw new ApiError(
+                429,
+                'too_many_failures',
+                `too many invalid tokens from ${req.ip}: try again in ${wait} s`,
+              );
+            }
             const token = bearer(req.headers.authorization);
             const found = token === undefined ? undefined : tokens.match(token);
             if (!found) {
+              // A request without any token is a page load, not a guess.
+              if (token !== undefined) failures.fail(req.ip);
               reply.header('www-authenticate', 'Bearer realm="flowhunt"');
               throw new ApiError(
                 401,

@@ -99,7 +99,7 @@ export function register(program: Command): void {
         flushIntervalSeconds: c.flushIntervalSeconds,
         workers,
       });
-      const app = Fastify({ logger: false });
+      const app = Fastify({ logger: false, trustProxy: ctx.config.trustProxy });
       registerOps(app, { config: ctx.config, metrics: () => collector.metrics() });
       try {
         if (has('api')) await registerApi(app, { store, config: ctx.config, collector, enricher });
