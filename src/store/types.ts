@@ -77,10 +77,12 @@ export interface Dialect {
    * Keeps the first `n` rows of each `partition` group of `inner` by
    * `order` (DuckDB: a window function; ClickHouse 18.16: `LIMIT n BY`), and
    * adds `group_rows`, the number of rows the group had before the cut.
-   * `columns` names the other columns of `inner` the caller reads (`order`
-   * then being plain columns, each with an optional `DESC` on a number):
-   * ClickHouse then cuts each group in one pass over `inner` instead of
-   * joining it with a second aggregation of itself (computing it twice).
+   * `columns` names the other columns of `inner` the caller reads; `order`
+   * must then be plain columns that order a group's rows totally, `DESC`
+   * only on numbers below 2^63. Both engines then cut each group in one
+   * aggregate (DuckDB `max_by(row, key, n)`, ClickHouse a sorted
+   * `groupArray`) instead of a window sort over every row (DuckDB) or a join
+   * of `inner` with a second aggregation of itself (ClickHouse).
    */
   topPerGroup(
     inner: Sql,
