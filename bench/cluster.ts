@@ -19,18 +19,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlowBatch } from '../src/flow/batch.js';
 import { type Finding, huntDay } from '../src/hunt/hunt.js';
-import type { SignatureKey } from '../src/hunt/signature.js';
 import { UdpSender } from '../src/simulate/output/udp.js';
 import { createSimulation } from '../src/simulate/simulation.js';
 import { ClickHouseFlowStore } from '../src/store/clickhouse/index.js';
 import { openStore } from '../src/store/open.js';
-import { num } from '../src/store/queries.js';
-import { sql } from '../src/store/sql.js';
 import type { FlowStore } from '../src/store/types.js';
 import { startCluster, type TestCluster } from '../src/testing/clickhouse.js';
 import { startServe } from '../src/testing/serve.js';
 import { arg, timed, writeResult } from './machine.js';
-import { rng, synthFlows } from './synth.js';
+import { benchSignatures, synthFlows } from './synth.js';
 
 const flows = arg('flows', 10_000_000);
 const udpFlows = arg('udp-flows', 1_000_000);
@@ -199,25 +196,7 @@ try {
   batches.length = 0;
 
   // 3. The hunt: signatures as in bench/hunt.ts, from the DuckDB copy of the day.
-  const common = await duck.queryFlows(
-    { from: t0, to: t0 + 86_400_000 },
-    (from) =>
-      sql`SELECT proto, dport, packets, bytes, count(*) AS n FROM ${from} GROUP BY proto, dport, packets, bytes ORDER BY n DESC, proto, dport, packets, bytes LIMIT ${500}`,
-  );
-  const sigs: SignatureKey[] = common.map((r) => ({
-    protocol: num(r['proto']),
-    port: num(r['dport']),
-    packets: num(r['packets']),
-    octets: num(r['bytes']),
-  }));
-  const r = rng(9);
-  while (sigs.length < 1000)
-    sigs.push({
-      protocol: 6,
-      port: 1 + Math.floor(r() * 65000),
-      packets: 1 + Math.floor(r() * 20),
-      octets: 40_000 + Math.floor(r() * 100_000),
-    });
+  const sigs = await benchSignatures(duck, t0);
   const duckHunt = await timed(() => huntDay(duck, DAY, sigs));
   const duckHunt2 = await timed(() => huntDay(duck, DAY, sigs));
   const chHunt = await timed(() => huntDay(ch, DAY, sigs));

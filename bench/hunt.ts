@@ -12,13 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { huntDay } from '../src/hunt/hunt.js';
-import type { SignatureKey } from '../src/hunt/signature.js';
 import { DuckFlowStore } from '../src/store/duckdb/index.js';
-import { num } from '../src/store/queries.js';
-import { sql } from '../src/store/sql.js';
 import { encodeNetflowV5, sendUdp, startNfcapd } from '../src/testing/nfcapd.js';
 import { arg, timed, writeResult } from './machine.js';
-import { rng, synthFlows } from './synth.js';
+import { benchSignatures, synthFlows } from './synth.js';
 
 const flows = arg('flows', 20_000_000);
 const nfdumpFlows = arg('nfdump-flows', 2_000_000);
@@ -35,25 +32,7 @@ try {
     synthFlows(flows, t0, t0 + 86_000_000, 5, (b) => store.append(b)).then(() => store.flush()),
   );
   // 1,000 signatures: the 500 most common exact combinations in the data, and 500 that match nothing.
-  const common = await store.queryFlows(
-    { from: t0, to: t0 + 86_400_000 },
-    (from) =>
-      sql`SELECT proto, dport, packets, bytes, count(*) AS n FROM ${from} GROUP BY proto, dport, packets, bytes ORDER BY n DESC, proto, dport, packets, bytes LIMIT ${500}`,
-  );
-  const sigs: SignatureKey[] = common.map((r) => ({
-    protocol: num(r['proto']),
-    port: num(r['dport']),
-    packets: num(r['packets']),
-    octets: num(r['bytes']),
-  }));
-  const r = rng(9);
-  while (sigs.length < 1000)
-    sigs.push({
-      protocol: 6,
-      port: 1 + Math.floor(r() * 65000),
-      packets: 1 + Math.floor(r() * 20),
-      octets: 40_000 + Math.floor(r() * 100_000),
-    });
+  const sigs = await benchSignatures(store, t0);
   const onePass = await timed(() => huntDay(store, DAY, sigs));
   const per: number[] = [];
   for (let i = 0; i < sample; i++)

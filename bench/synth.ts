@@ -6,6 +6,10 @@
  */
 
 import { FlowBatch } from '../src/flow/batch.js';
+import type { SignatureKey } from '../src/hunt/signature.js';
+import { num } from '../src/store/queries.js';
+import { sql } from '../src/store/sql.js';
+import type { FlowStore } from '../src/store/types.js';
 import { rng } from '../src/testing/rng.js';
 
 export { rng };
@@ -69,4 +73,31 @@ export async function synthFlows(
     await sink(b);
     done += m;
   }
+}
+
+/**
+ * The hunt benchmarks' 1,000 signatures for the day from `t0`: the 500 most
+ * common exact combinations in `store`, and 500 that match nothing.
+ */
+export async function benchSignatures(store: FlowStore, t0: number): Promise<SignatureKey[]> {
+  const common = await store.queryFlows(
+    { from: t0, to: t0 + 86_400_000 },
+    (from) =>
+      sql`SELECT proto, dport, packets, bytes, count(*) AS n FROM ${from} GROUP BY proto, dport, packets, bytes ORDER BY n DESC, proto, dport, packets, bytes LIMIT ${500}`,
+  );
+  const sigs: SignatureKey[] = common.map((r) => ({
+    protocol: num(r['proto']),
+    port: num(r['dport']),
+    packets: num(r['packets']),
+    octets: num(r['bytes']),
+  }));
+  const r = rng(9);
+  while (sigs.length < 1000)
+    sigs.push({
+      protocol: 6,
+      port: 1 + Math.floor(r() * 65000),
+      packets: 1 + Math.floor(r() * 20),
+      octets: 40_000 + Math.floor(r() * 100_000),
+    });
+  return sigs;
 }
