@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openStore } from '../store/open.js';
 import { requireTool, runCli, tempDir } from '../testing/helpers.js';
-import { nfdump } from '../testing/nfcapd.js';
-import { startNfcapd } from '../testing/nfcapd-live.js';
+import { nfdump, startNfcapd } from '../testing/nfcapd.js';
 
 const SMALL = ['--scenario', 'demo', '--hours', '0.2', '--scale', '0.05'];
 
@@ -68,7 +67,8 @@ describe('flowhunt simulate', () => {
         truthPath,
         '--json',
       ]);
-      const { file, log } = await nf.stop();
+      const file = await nf.stop();
+      const log = nf.log();
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, new RegExp(`sent [\\d,]+ flows in [\\d,]+ ${format} packets .* flows/s`));
       const summary = JSON.parse(r.stdout);

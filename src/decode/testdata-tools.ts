@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type AddrWords, parseAddress } from '../flow/address.js';
+import { ipFrame, pcapBytes } from '../testing/pcap.js';
 
 const execFileP = promisify(execFile);
 
@@ -20,61 +21,21 @@ export interface PcapPacket {
   timeMs?: number;
 }
 
-/** Writes Ethernet / IPv4-or-IPv6 / UDP packets into a classic (microsecond) pcap. */
+/** Ethernet / IPv4-or-IPv6 / UDP packets in a classic (microsecond) pcap. */
 export function writePcap(packets: readonly PcapPacket[]): Buffer {
-  const parts: Buffer[] = [];
-  const g = Buffer.alloc(24);
-  g.writeUInt32LE(0xa1b2c3d4, 0);
-  g.writeUInt16LE(2, 4);
-  g.writeUInt16LE(4, 6);
-  g.writeUInt32LE(262144, 16);
-  g.writeUInt32LE(1, 20);
-  parts.push(g);
-  packets.forEach((p, k) => {
-    const src = parseAddress(p.src ?? '192.0.2.1')!;
-    const dst = parseAddress(p.dst ?? '192.0.2.2')!;
-    const v6 = (p.src ?? '').includes(':');
-    const udpLen = 8 + p.payload.length;
-    const ipHead = v6 ? 40 : 20;
-    const frame = Buffer.alloc(14 + ipHead + udpLen);
-    frame.writeUInt16BE(v6 ? 0x86dd : 0x0800, 12);
-    frame.set([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1], 0);
-    const ip = 14;
-    if (v6) {
-      frame.writeUInt32BE(0x60000000, ip);
-      frame.writeUInt16BE(udpLen, ip + 4);
-      frame.writeUInt8(17, ip + 6);
-      frame.writeUInt8(64, ip + 7);
-      for (let w = 0; w < 4; w++) {
-        frame.writeUInt32BE(src[w]!, ip + 8 + 4 * w);
-        frame.writeUInt32BE(dst[w]!, ip + 24 + 4 * w);
-      }
-    } else {
-      frame.writeUInt8(0x45, ip);
-      frame.writeUInt16BE(20 + udpLen, ip + 2);
-      frame.writeUInt8(64, ip + 8);
-      frame.writeUInt8(17, ip + 9);
-      frame.writeUInt32BE(src[3], ip + 12);
-      frame.writeUInt32BE(dst[3], ip + 16);
-      let sum = 0;
-      for (let o = 0; o < 20; o += 2) sum += frame.readUInt16BE(ip + o);
-      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-      frame.writeUInt16BE(~sum & 0xffff, ip + 10);
-    }
-    const u = ip + ipHead;
-    frame.writeUInt16BE(p.sport ?? 40000, u);
-    frame.writeUInt16BE(p.dport ?? 2055, u + 2);
-    frame.writeUInt16BE(udpLen, u + 4);
-    frame.set(p.payload, u + 8);
-    const h = Buffer.alloc(16);
-    const t = p.timeMs ?? 1_700_000_000_000 + k * 1000;
-    h.writeUInt32LE(Math.floor(t / 1000), 0);
-    h.writeUInt32LE((t % 1000) * 1000, 4);
-    h.writeUInt32LE(frame.length, 8);
-    h.writeUInt32LE(frame.length, 12);
-    parts.push(h, frame);
-  });
-  return Buffer.concat(parts);
+  return pcapBytes(
+    packets.map((p, k) => ({
+      ms: p.timeMs ?? 1_700_000_000_000 + k * 1000,
+      frame: ipFrame({
+        src: p.src ?? '192.0.2.1',
+        dst: p.dst ?? '192.0.2.2',
+        sport: p.sport ?? 40000,
+        dport: p.dport ?? 2055,
+        proto: 17,
+        payload: Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength),
+      }),
+    })),
+  );
 }
 
 export interface Payload {

@@ -103,14 +103,18 @@ export interface RunningNfcapd {
   port: number;
   /** Stops nfcapd (SIGTERM, so it closes its file) and returns the file's path. */
   stop(): Promise<string>;
+  /** What nfcapd logged (`-v`: its statistics, sequence errors and bad packets, at the end). */
+  log(): string;
 }
 
-/** Starts nfcapd on a free loopback port writing into `dir`. */
+/**
+ * Starts nfcapd on a free loopback port writing into `dir`, with a 4 MB socket
+ * buffer (the reference must not be the one that drops), and waits until it listens.
+ */
 export async function startNfcapd(dir: string): Promise<RunningNfcapd> {
   const port = await freeUdpPort();
-  const p = spawn('nfcapd', ['-w', dir, '-b', '127.0.0.1', '-p', String(port), '-t', '3600'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = ['-w', dir, '-b', '127.0.0.1', '-p', String(port), '-t', '3600', '-B', '4000000', '-v'];
+  const p = spawn('nfcapd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   p.stdout.on('data', (d) => {
     log += d;
@@ -135,6 +139,7 @@ export async function startNfcapd(dir: string): Promise<RunningNfcapd> {
       if (files.length !== 1) throw new Error(`nfcapd (exit ${code}) wrote ${files.length} files: ${log}`);
       return join(dir, files[0]!);
     },
+    log: () => log,
   };
 }
 

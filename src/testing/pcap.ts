@@ -4,8 +4,12 @@
  * for export payloads so tshark can decode them.
  */
 
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { parseAddress } from '../flow/address.js';
+
+const execFileP = promisify(execFile);
 
 export interface PcapPacket {
   /** Capture time, ms since the epoch. */
@@ -16,6 +20,11 @@ export interface PcapPacket {
 
 /** Writes a classic pcap (microsecond timestamps, LINKTYPE_ETHERNET). */
 export function writePcap(path: string, packets: readonly PcapPacket[]): void {
+  writeFileSync(path, pcapBytes(packets));
+}
+
+/** A classic pcap (microsecond timestamps, LINKTYPE_ETHERNET) in memory. */
+export function pcapBytes(packets: readonly PcapPacket[]): Buffer {
   const head = Buffer.alloc(24);
   head.writeUInt32LE(0xa1b2c3d4, 0);
   head.writeUInt16LE(2, 4);
@@ -31,7 +40,13 @@ export function writePcap(path: string, packets: readonly PcapPacket[]): void {
     h.writeUInt32LE(p.frame.length, 12);
     parts.push(h, p.frame);
   }
-  writeFileSync(path, Buffer.concat(parts));
+  return Buffer.concat(parts);
+}
+
+/** Runs tshark and returns its stdout. */
+export async function tshark(args: readonly string[]): Promise<string> {
+  const { stdout } = await execFileP('tshark', [...args], { maxBuffer: 512 * 1024 * 1024 });
+  return stdout;
 }
 
 function checksum(b: Buffer): number {

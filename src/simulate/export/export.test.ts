@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import type { FlowBatch } from '../../flow/batch.js';
 import { flagsText } from '../../flow/names.js';
 import { requireTool, tempDir } from '../../testing/helpers.js';
-import { nfdump } from '../../testing/nfcapd.js';
-import { sendPackets, startNfcapd, tshark, writePcap } from '../../testing/nfcapd-live.js';
+import { nfdump, sendUdp, startNfcapd } from '../../testing/nfcapd.js';
+import { tshark, udpFrame, writePcap } from '../../testing/pcap.js';
 import { createSimulation } from '../simulation.js';
 import { ExportEncoder, WIRE_FORMATS } from './index.js';
 import { IPFIX_TEMPLATES, templateSetLength, V9_TEMPLATES } from './templates.js';
@@ -129,7 +129,10 @@ describe('export packets', () => {
     for (const format of ['v9', 'ipfix'] as const) {
       const { packets } = encode(format, batches);
       const pcap = join(dir, `${format}.pcap`);
-      await writePcap(pcap, packets, 2055);
+      writePcap(
+        pcap,
+        packets.map((frame, n) => ({ ms: 1_700_000_000_000 + n, frame: udpFrame(frame, 2055) })),
+      );
       const args = ['-r', pcap, '-d', 'udp.port==2055,cflow'];
       const expert = await tshark([...args, '-Y', '_ws.malformed || _ws.expert.severity >= warning']);
       assert.equal(expert.trim(), '', `${format}: ${expert.slice(0, 500)}`);
@@ -162,8 +165,9 @@ describe('export packets', () => {
       const dir = tempDir(t);
       const { packets } = encode(format, batches);
       const nf = await startNfcapd(dir);
-      await sendPackets(nf.port, packets);
-      const { file, log } = await nf.stop();
+      await sendUdp(nf.port, packets);
+      const file = await nf.stop();
+      const log = nf.log();
       assert.match(log, /Sequence Errors: 0, Bad Packets: 0/, log);
       const info = await nfdump(['-I', '-r', file]);
       assert.match(info, /Sequence failures: 0/);
