@@ -8,11 +8,10 @@
  */
 
 import { formatHiLo } from '../flow/address.js';
-import { AMPLIFICATION_PORTS } from '../flow/names.js';
 import { big, num } from '../store/queries.js';
 import { join, raw, type Sql, sql } from '../store/sql.js';
 import type { FlowStore } from '../store/types.js';
-import { type HostMetrics, type Role, SYN_ONLY } from './rank.js';
+import { AMP_FLOW, type HostMetrics, type Role, SYN_ONLY } from './rank.js';
 
 export const TOP_VALUES = 10;
 
@@ -87,24 +86,15 @@ function hostSet(store: FlowStore, role: Role, hosts: readonly HostMetrics[]): S
 }
 
 /** Exact window metrics of a profiled host, from the profile query's `total` row and distinct counts. */
-export interface ExactMetrics {
-  flows: number;
-  packets: number;
-  bytes: number;
-  peers: number;
-  ports: number;
-  tcpFlows: number;
-  synOnlyFlows: number;
-  ampFlows: number;
-  ampBytes: number;
-}
+export type ExactMetrics = Pick<
+  HostMetrics,
+  'flows' | 'packets' | 'bytes' | 'peers' | 'ports' | 'tcpFlows' | 'synOnlyFlows' | 'ampFlows' | 'ampBytes'
+>;
 
 /** Each (role, dimension, host) group's top values, by flows (bytes for peers), ties by value. */
 const GROUP = ['role', 'dim', 'hi', 'lo'];
 const GROUP_ORDER = 'ord DESC, v1, v2, v3, v4';
 const GROUP_COLUMNS = ['v1', 'v2', 'v3', 'v4', 'n', 'p', 'b', 'eph'];
-
-const AMP = `(proto = 17 AND sport IN (${[...AMPLIFICATION_PORTS].sort((a, b) => a - b).join(', ')}))`;
 
 /**
  * Both roles' kept hosts in one query: their flows are read from the window
@@ -137,7 +127,7 @@ export function profileQuery(
           const cols = dim.cols(role);
           const vs =
             dim.dim === 'total'
-              ? `sum(CASE WHEN ${SYN_ONLY} THEN 1 ELSE 0 END) AS v1, sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END) AS v2, sum(CASE WHEN ${AMP} THEN 1 ELSE 0 END) AS v3, sum(CASE WHEN ${AMP} THEN bytes ELSE 0 END) AS v4`
+              ? `sum(CASE WHEN ${SYN_ONLY} THEN 1 ELSE 0 END) AS v1, sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END) AS v2, sum(CASE WHEN ${AMP_FLOW} THEN 1 ELSE 0 END) AS v3, sum(CASE WHEN ${AMP_FLOW} THEN bytes ELSE 0 END) AS v4`
               : [0, 1, 2, 3].map((k) => (cols[k] ? `${cols[k]} AS v${k + 1}` : `0 AS v${k + 1}`)).join(', ');
           branches.push(
             sql`SELECT ${role === 'source' ? 0 : 1} AS role, ${i} AS dim, ${raw(h)} AS hi, ${raw(l)} AS lo, ${raw(vs)}, count(*) AS n, sum(packets) AS p, sum(bytes) AS b, sum(CASE WHEN sport >= 1024 THEN 1 ELSE 0 END) AS eph FROM ${ref('hw')} WHERE ${set} GROUP BY ${raw([h, l, ...cols].join(', '))}`,
@@ -181,7 +171,7 @@ function profileQueryFanOut(
     DIMS.forEach((dim, i) => {
       const vs =
         dim.dim === 'total'
-          ? [`${SYN_ONLY}`, 'proto = 6', AMP, `if(${AMP}, bytes, 0)`]
+          ? [`${SYN_ONLY}`, 'proto = 6', AMP_FLOW, `if(${AMP_FLOW}, bytes, 0)`]
           : [0, 1, 2, 3].map((k) => dim.cols(role)[k] ?? '0');
       rows.push(`(${[role === 'source' ? '0' : '1', String(i), h, l, ...vs].map(u).join(', ')})`);
       masks.push(role === 'source' ? 'is_s' : 'is_d');

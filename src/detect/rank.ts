@@ -39,9 +39,8 @@ export interface HostMetrics {
 /** SYN set and ACK clear, in arithmetic both engines spell the same. */
 export const SYN_ONLY = '(proto = 6 AND (flags % 4) >= 2 AND (flags % 32) < 16)';
 
-function ampList(): string {
-  return [...AMPLIFICATION_PORTS].sort((a, b) => a - b).join(', ');
-}
+/** A UDP flow from an amplification service's port (a reflector's answer). */
+export const AMP_FLOW = `(proto = 17 AND sport IN (${[...AMPLIFICATION_PORTS].sort((a, b) => a - b).join(', ')}))`;
 
 /**
  * One query ranks both roles over one read of the window (`w`). Ranking only
@@ -69,7 +68,6 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
   const f = t.floor;
   // A host with N distinct peers or ports has at least N flows: fewer flows than every floor cannot qualify.
   const minFlows = Math.max(1, Math.min(f.peers, f.ports, f.flows));
-  const amp = `(proto = 17 AND sport IN (${ampList()}))`;
   // Floors a little below the configured ones: an approximate count must not drop a host at the edge.
   const slack = 0.9;
   const keep = sql`(n_flows >= ${minFlows} OR n_packets >= ${f.packets})
@@ -86,7 +84,7 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
         sum(toUInt64(proto = 6)) AS tcp_flows, sum(${raw(syn)}) AS syn_only,
         sum(tupleElement(r, 6)) AS amp_flows, sum(tupleElement(r, 6) * bytes) AS amp_bytes
       FROM (SELECT src_hi, src_lo, dst_hi, dst_lo, sport, dport, proto, flags, packets, bytes FROM ${from} WHERE te >= ${w0} AND te < ${w1}) AS w
-      ARRAY JOIN [(toUInt8(0), src_hi, src_lo, dst_lo, toUInt64(dport), toUInt64(0)), (toUInt8(1), dst_hi, dst_lo, src_lo, toUInt64(sport), toUInt64(${raw(amp)}))] AS r
+      ARRAY JOIN [(toUInt8(0), src_hi, src_lo, dst_lo, toUInt64(dport), toUInt64(0)), (toUInt8(1), dst_hi, dst_lo, src_lo, toUInt64(sport), toUInt64(${raw(AMP_FLOW)}))] AS r
       GROUP BY role, hi, lo`;
     return d.topPerGroup(sql`SELECT * FROM (${both}) AS a WHERE ${keep}`, ['role'], order, cap, RANK_COLUMNS);
   }
@@ -110,7 +108,7 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
         SELECT 1 AS role, dst_hi AS hi, dst_lo AS lo, count(*) AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes,
           ${raw(d.approxDistinct('src_lo'))} AS peers, ${raw(d.approxDistinct('sport'))} AS ports,
           ${raw(tcp)} AS tcp_flows, ${raw(syn)} AS syn_only,
-          sum(CASE WHEN ${raw(amp)} THEN 1 ELSE 0 END) AS amp_flows, sum(CASE WHEN ${raw(amp)} THEN bytes ELSE 0 END) AS amp_bytes
+          sum(CASE WHEN ${raw(AMP_FLOW)} THEN 1 ELSE 0 END) AS amp_flows, sum(CASE WHEN ${raw(AMP_FLOW)} THEN bytes ELSE 0 END) AS amp_bytes
         FROM ${w} GROUP BY dst_hi, dst_lo`;
       return d.topPerGroup(
         sql`SELECT * FROM (${both}) AS a WHERE ${keep}`,
