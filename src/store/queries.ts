@@ -30,13 +30,14 @@ export function toTotals(rows: Record<string, unknown>[]): Totals {
   return { flows: num(r['n_flows']), packets: num(r['n_packets']), bytes: num(r['n_bytes']) };
 }
 
-interface KeySpec {
+export interface KeySpec {
   /** Columns projected as k1 (and k2 for addresses). */
   key: string[];
   peer: string[];
 }
 
-const SPECS: Record<StatKey, KeySpec[]> = {
+/** The sides of each statistic (`ip` and `port` count a flow once for each side), for both engines. */
+export const SPECS: Record<StatKey, KeySpec[]> = {
   srcip: [{ key: ['src_hi', 'src_lo'], peer: ['dst_hi', 'dst_lo'] }],
   dstip: [{ key: ['dst_hi', 'dst_lo'], peer: ['src_hi', 'src_lo'] }],
   ip: [

@@ -16,33 +16,9 @@
  * same tie-break (the key) as `statQuery`: the tests compare the two.
  */
 
-import { num, whereOf } from '../queries.js';
+import { num, SPECS, whereOf } from '../queries.js';
 import { join, raw, type Sql, sql } from '../sql.js';
 import type { FlowQuery, StatKey, StatOrder, Totals } from '../types.js';
-
-interface Side {
-  key: string[];
-  peer: string;
-}
-
-const SRC = 'src_hi, src_lo';
-const DST = 'dst_hi, dst_lo';
-
-const SIDES: Record<StatKey, Side[]> = {
-  srcip: [{ key: ['src_hi', 'src_lo'], peer: DST }],
-  dstip: [{ key: ['dst_hi', 'dst_lo'], peer: SRC }],
-  ip: [
-    { key: ['src_hi', 'src_lo'], peer: DST },
-    { key: ['dst_hi', 'dst_lo'], peer: SRC },
-  ],
-  srcport: [{ key: ['sport'], peer: SRC }],
-  dstport: [{ key: ['dport'], peer: SRC }],
-  port: [
-    { key: ['sport'], peer: SRC },
-    { key: ['dport'], peer: SRC },
-  ],
-  proto: [{ key: ['proto'], peer: SRC }],
-};
 
 export function totalsQueryClickHouse(from: Sql, q: FlowQuery): Sql {
   return sql`SELECT count() AS flows, sum(packets) AS total_packets, sum(bytes) AS total_bytes FROM ${from} WHERE ${whereOf(q)}`;
@@ -60,13 +36,13 @@ export function statQueryClickHouse(
   order: StatOrder,
   top: number,
 ): Sql {
-  const sides = SIDES[key];
+  const sides = SPECS[key];
   const isAddr = sides[0]!.key.length === 2;
   const w = whereOf(q);
   const branches = sides.map((s) => {
     const k = isAddr ? `${s.key[0]} AS k1, ${s.key[1]} AS k2` : `${s.key[0]} AS k1`;
     const g = isAddr ? 'k1, k2' : 'k1';
-    return sql`SELECT ${raw(k)}, count() AS f, sum(packets) AS pk, sum(bytes) AS bt, uniqExactState(${raw(s.peer)}) AS ps, min(ts) AS fs, max(te) AS ls FROM ${from} WHERE ${w} GROUP BY ${raw(g)}`;
+    return sql`SELECT ${raw(k)}, count() AS f, sum(packets) AS pk, sum(bytes) AS bt, uniqExactState(${raw(s.peer.join(', '))}) AS ps, min(ts) AS fs, max(te) AS ls FROM ${from} WHERE ${w} GROUP BY ${raw(g)}`;
   });
   // k2 is added on the entry node, after the shards answered (see the module comment).
   const k2 = isAddr ? 'k2' : '0 AS k2';
