@@ -1,36 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readPcapPayloads } from '../decode/testdata-tools.js';
 import { emptyRecord } from '../flow/record.js';
-import { type CliResult, fixture, ROOT, tempDir } from '../testing/helpers.js';
+import { type CliResult, fixture, runCli, tempDir } from '../testing/helpers.js';
 
 const capture = (name: string) => fixture(import.meta.url, `../../decode/testdata/${name}`);
 
-/** Runs `flowhunt decode ARGS` through the command's own register(), as main.ts will. */
-function decode(args: string[]): Promise<CliResult> {
-  const script = `
-    import { Command } from ${JSON.stringify(join(ROOT, 'node_modules/commander/index.js'))};
-    import { register } from ${JSON.stringify(join(ROOT, 'dist/src/cli/decode.js'))};
-    const program = new Command('flowhunt').exitOverride();
-    register(program);
-    await program.parseAsync(process.argv);`;
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', script, 'flowhunt', 'decode', ...args]);
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    p.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+/** Runs `flowhunt decode ARGS`. */
+const decode = (args: string[]): Promise<CliResult> => runCli(['decode', ...args]);
 
 test('decode --json prints one object per flow keyed by IPFIX element names', async () => {
   const r = await decode([capture('ipfix_test_mikrotik.pcap'), '--json']);
