@@ -51,7 +51,7 @@ export class HuntScheduler extends Poller {
     const now = (this.o.now ?? Date.now)();
     const lastDue = Math.floor((now - this.o.graceMs) / DAY_MS) * DAY_MS - DAY_MS;
     const last = await this.store.lastPartition('hunt-state');
-    // A first start hunts the last finished day if the detector saw any of it.
+    // A first start hunts the last finished day if the detector detected its last window.
     let next = last ? Date.parse(`${last}T00:00:00Z`) + DAY_MS : await this.firstDay(lastDue);
     // Detection must be past the day's last window, or its reports (and signatures) are incomplete.
     const detected = await this.store.lastPartition('detect-state');
@@ -73,11 +73,10 @@ export class HuntScheduler extends Poller {
     }
   }
 
+  /** Re-asked at each poll until a day is hunted: one document, not the day's states. */
   private async firstDay(day: number): Promise<number> {
-    const seen = await this.store.getDocs('detect-state', {
-      from: windowId(day),
-      to: windowId(day + DAY_MS - this.o.windowMs),
-    });
+    const last = windowId(day + DAY_MS - this.o.windowMs);
+    const seen = await this.store.getDocs('detect-state', { from: last, to: last });
     return seen.length ? day : day + DAY_MS;
   }
 }
