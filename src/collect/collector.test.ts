@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -9,6 +9,7 @@ import { requireTool, runCli, tempDir } from '../testing/helpers.js';
 import { encodeNetflowV5, nfdumpInfo, sendUdp, startNfcapd } from '../testing/nfcapd.js';
 import { ipFrame, type PcapPacket, writePcap } from '../testing/pcap.js';
 import { startServe } from '../testing/serve.js';
+import { Collector } from './collector.js';
 
 const execFileP = promisify(execFile);
 const T0 = Date.parse('2026-11-20T10:00:00Z');
@@ -205,4 +206,35 @@ test('serve refuses bad listener addresses with one line and exit 1', async () =
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
+});
+
+test('stopping takes the datagrams already waiting in the socket buffer, even when the process was too busy to read them', async (t) => {
+  const store = await DuckFlowStore.open(tempDir(t));
+  t.after(() => store.close());
+  const collector = new Collector(store, {
+    netflow: '127.0.0.1:0',
+    sflow: '',
+    allowExporters: [],
+    flushIntervalSeconds: 5,
+    workers: 1,
+  });
+  await collector.start();
+  let closed = false;
+  t.after(() => (closed ? undefined : collector.close()));
+  const port = collector.address('netflow')!.port;
+  const packets = encodeNetflowV5(flows(3000));
+  // Another process sends while this one is blocked (spawnSync): every datagram waits in the kernel.
+  const script = `const s = require('node:dgram').createSocket('udp4');
+    const ps = require('node:fs').readFileSync(0, 'utf8').trim().split('\\n');
+    let i = 0;
+    const next = () => (i < ps.length ? s.send(Buffer.from(ps[i++], 'base64'), ${port}, '127.0.0.1', next) : s.close());
+    next();`;
+  const r = spawnSync(process.execPath, ['-e', script], {
+    input: packets.map((p) => p.toString('base64')).join('\n'),
+  });
+  assert.equal(r.status, 0, String(r.stderr));
+  closed = true;
+  await collector.close();
+  assert.equal(collector.stats.flowsStored, 3000);
+  assert.equal((await store.totals({})).flows, 3000);
 });
