@@ -1,7 +1,7 @@
 /** @module A two-shard ClickHouse cluster on loopback for tests (scripts/clickhouse-cluster.sh). */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,8 @@ export async function freeClusterBase(from = 20_000): Promise<number> {
 export interface TestCluster {
   /** `clickhouse://…/default?cluster=…&nodes=…` */
   url: string;
+  /** Each server's peak resident memory so far (VmHWM), MiB. */
+  peakRssMiB(): number[];
   stop(): void;
 }
 
@@ -41,6 +43,12 @@ export async function startCluster(from?: number): Promise<TestCluster> {
   }).trim();
   return {
     url,
+    peakRssMiB: () =>
+      [1, 2].map((n) => {
+        const pid = readFileSync(join(dir, `node${n}`, 'pid'), 'utf8').trim();
+        const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+        return Math.round(Number(kb) / 1024);
+      }),
     stop: () => {
       execFileSync('bash', [CLUSTER_SCRIPT, 'stop', dir]);
       rmSync(dir, { recursive: true, force: true });
