@@ -46,7 +46,11 @@ export function register(program: Command): void {
         'HTTP listener for the dashboard, the API and /metrics (default 127.0.0.1:8080)',
       )
       .option('--workers <n>', 'decoding worker threads (default 1)')
-      .option('--role <role>', `what this process does: ${ROLES.join('|')}`, 'all')
+      .option(
+        '--role <role>',
+        `what this process does: ${ROLES.join('|')} (on one store, one detector and one hunter work; more stand by)`,
+        'all',
+      )
       .option('--demo', 'feed the collector with simulated traffic'),
   ).action(
     action(async (opts: ServeOptions) => {
