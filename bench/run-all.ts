@@ -8,7 +8,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './machine.js';
 
-const all = ['decode', 'import-query', 'detect', 'hunt', 'simulate', 'ingest', 'cluster'];
+const all = [
+  'decode',
+  'import-query',
+  'import-big',
+  'detect',
+  'hunt',
+  'simulate',
+  'ingest',
+  'console',
+  'cluster',
+  'startup',
+];
 const only = process.argv.slice(2);
 for (const name of only.length ? only : all) {
   const file = join(ROOT, 'dist', 'bench', `${name}.js`);

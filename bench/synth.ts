@@ -6,7 +6,7 @@
  */
 
 import { FlowBatch } from '../src/flow/batch.js';
-import type { SignatureKey } from '../src/hunt/signature.js';
+import { exactSignature, profileSignature, type SignatureKey } from '../src/hunt/signature.js';
 import { num } from '../src/store/queries.js';
 import { sql } from '../src/store/sql.js';
 import type { FlowStore } from '../src/store/types.js';
@@ -85,19 +85,65 @@ export async function benchSignatures(store: FlowStore, t0: number): Promise<Sig
     (from) =>
       sql`SELECT proto, dport, packets, bytes, count(*) AS n FROM ${from} GROUP BY proto, dport, packets, bytes ORDER BY n DESC, proto, dport, packets, bytes LIMIT ${500}`,
   );
-  const sigs: SignatureKey[] = common.map((r) => ({
-    protocol: num(r['proto']),
-    port: num(r['dport']),
-    packets: num(r['packets']),
-    octets: num(r['bytes']),
-  }));
+  const sigs: SignatureKey[] = common.map((r) =>
+    exactSignature(num(r['proto']), num(r['dport']), num(r['packets']), num(r['bytes'])),
+  );
   const r = rng(9);
   while (sigs.length < 1000)
-    sigs.push({
-      protocol: 6,
-      port: 1 + Math.floor(r() * 65000),
-      packets: 1 + Math.floor(r() * 20),
-      octets: 40_000 + Math.floor(r() * 100_000),
-    });
+    sigs.push(
+      exactSignature(
+        6,
+        1 + Math.floor(r() * 65000),
+        1 + Math.floor(r() * 20),
+        40_000 + Math.floor(r() * 100_000),
+      ),
+    );
   return sigs;
+}
+
+/**
+ * 1,000 profiles for the day from `t0`: 500 pairs and triples of the day's
+ * common exact combinations on one port (weighted by their counts), and 500
+ * of two to four exchanges that match nothing.
+ */
+export async function benchProfiles(store: FlowStore, t0: number): Promise<SignatureKey[]> {
+  const common = await store.queryFlows(
+    { from: t0, to: t0 + 86_400_000 },
+    (from) =>
+      sql`SELECT proto, dport, packets, bytes, count(*) AS n FROM ${from} GROUP BY proto, dport, packets, bytes ORDER BY n DESC, proto, dport, packets, bytes LIMIT ${3000}`,
+  );
+  const byPort = new Map<string, { packets: number; octets: number; weight: number }[]>();
+  for (const r of common) {
+    const k = `${num(r['proto'])}/${num(r['dport'])}`;
+    const list = byPort.get(k) ?? [];
+    list.push({ packets: num(r['packets']), octets: num(r['bytes']), weight: num(r['n']) });
+    byPort.set(k, list);
+  }
+  const out: SignatureKey[] = [];
+  const r = rng(10);
+  const ports = [...byPort.entries()];
+  for (let i = 0; out.length < 500 && i < 100_000; i++) {
+    const [k, list] = ports[i % ports.length]!;
+    const size = 2 + (i % 2);
+    const start = Math.floor(i / ports.length) * size;
+    if (start + size > list.length) continue;
+    const [proto, port] = k.split('/').map(Number) as [number, number];
+    out.push(profileSignature(proto, port, list.slice(start, start + size)));
+  }
+  while (out.length < 1000) {
+    const port = 1 + Math.floor(r() * 65000);
+    const n = 2 + Math.floor(r() * 3);
+    out.push(
+      profileSignature(
+        6,
+        port,
+        Array.from({ length: n }, (_, j) => ({
+          packets: 1 + j + Math.floor(r() * 20),
+          octets: 40_000 + j + Math.floor(r() * 100_000),
+          weight: 1 + r(),
+        })),
+      ),
+    );
+  }
+  return out;
 }

@@ -33,3 +33,22 @@ test('a partial file keeps the other defaults; a bad key or value is refused wit
   }
   await assert.rejects(loadConfig(join(dir, 'missing.yaml')), /cannot read config .*ENOENT/);
 });
+
+test('storeMemoryLimit: a size DuckDB reads is kept as written; anything else is refused with the key', async (t) => {
+  const dir = tempDir(t);
+  const p = join(dir, 'c.yaml');
+  assert.equal(defaultConfig().storeMemoryLimit, undefined);
+  for (const v of ['512MB', '2GiB', '1.5 GB']) {
+    writeFileSync(p, `storeMemoryLimit: ${v}\n`);
+    assert.equal((await loadConfig(p)).storeMemoryLimit, v);
+  }
+  for (const v of ['512', 'lots', '-1GB']) {
+    writeFileSync(p, `storeMemoryLimit: "${v}"\n`);
+    await assert.rejects(
+      loadConfig(p),
+      (e: Error) =>
+        e instanceof ConfigError && /storeMemoryLimit/.test(e.message) && /512MB or 2GiB/.test(e.message),
+      v,
+    );
+  }
+});

@@ -6,20 +6,30 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { alertConfigSchema } from './alert/index.js';
 import { apiConfigSchema } from './api/config.js';
 import { thresholdsSchema } from './detect/thresholds.js';
 import { enrichConfigSchema } from './enrich/index.js';
+import { FlowhuntError } from './errors.js';
 import { DEFAULT_HUNT } from './hunt/hunt.js';
+import { DEFAULT_DATA_DIR } from './store/open.js';
 
 export const configSchema = z
   .object({
     /** Data directory (flows, reports, findings). Overridden by --data / FLOWHUNT_DATA. */
-    data: z.string().default('./flowhunt-data'),
+    data: z.string().default(DEFAULT_DATA_DIR),
     /** `duckdb:DIR` or `clickhouse://HOST:PORT/DB`. Overridden by --store / FLOWHUNT_STORE. */
     store: z.string().optional(),
+    /**
+     * Memory the embedded store's engine (DuckDB `memory_limit`) may use, such
+     * as `512MB` or `2GiB`; past it, sorts and writes spill or fail rather
+     * than grow. Default: DuckDB's own (80% of RAM). Not used by ClickHouse.
+     */
+    storeMemoryLimit: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 512MB or 2GiB')
+      .optional(),
     /** Days of flows to keep; older day partitions are dropped. 0 keeps everything. */
     retentionDays: z.number().int().min(0).default(0),
     collect: z
@@ -31,6 +41,11 @@ export const configSchema = z
         /** Longest time a received flow waits before it is written (and queryable), in seconds. */
         flushIntervalSeconds: z.number().positive().max(300).default(5),
         workers: z.number().int().min(1).max(64).default(1),
+        /**
+         * Each worker receives on its own socket of the port where the runtime
+         * offers reusePort (Node ≥ 22.12 on Linux); false: the main thread reads one socket.
+         */
+        socketPerWorker: z.boolean().default(true),
       })
       .strict()
       .default({
@@ -39,6 +54,34 @@ export const configSchema = z
         allowExporters: [],
         flushIntervalSeconds: 5,
         workers: 1,
+        socketPerWorker: true,
+      }),
+    /**
+     * What the store accepts, on every ingest path (see docs/reliability.md):
+     * flow end times in [earliest, clock + maxAheadHours]; live UDP also not
+     * older than liveMaxAgeDays (imports of old archives are fine); one flush
+     * writes at most maxDaysPerFlush day partitions; at most maxStagedFlows
+     * flows wait while the disk refuses writes.
+     */
+    ingest: z
+      .object({
+        earliest: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}(T[0-9:.]+Z)?$/, 'expected a date such as 1990-01-01')
+          .refine((v) => !Number.isNaN(Date.parse(v.includes('T') ? v : `${v}T00:00:00Z`)), 'not a date')
+          .default('1990-01-01'),
+        maxAheadHours: z.number().min(0).max(8760).default(24),
+        liveMaxAgeDays: z.number().gt(0).max(3650).default(7),
+        maxDaysPerFlush: z.number().int().min(1).max(1000).default(32),
+        maxStagedFlows: z.number().int().min(1000).max(100_000_000).default(2_000_000),
+      })
+      .strict()
+      .default({
+        earliest: '1990-01-01',
+        maxAheadHours: 24,
+        liveMaxAgeDays: 7,
+        maxDaysPerFlush: 32,
+        maxStagedFlows: 2_000_000,
       }),
     http: z.string().default('127.0.0.1:8080'),
     /**
@@ -75,6 +118,10 @@ export const configSchema = z
         learnDays: z.number().int().min(1).max(3650).default(30),
         minTargets: z.number().int().min(1).default(DEFAULT_HUNT.minTargets),
         maxSessionsPerTarget: z.number().gt(0).default(DEFAULT_HUNT.maxSessionsPerTarget),
+        maxVisitsPerTarget: z.number().gt(0).default(DEFAULT_HUNT.maxVisitsPerTarget),
+        visitMinutes: z.number().gt(0).max(1440).default(DEFAULT_HUNT.visitMinutes),
+        minCoverage: z.number().min(0).max(1).default(DEFAULT_HUNT.minCoverage),
+        minSimilarity: z.number().min(0).max(1).default(DEFAULT_HUNT.minSimilarity),
         minSourcePortRatio: z.number().min(0).max(1).default(DEFAULT_HUNT.minSourcePortRatio),
         minEphemeralShare: z.number().min(0).max(1).default(DEFAULT_HUNT.minEphemeralShare),
         /** Minutes after midnight UTC before the previous day is hunted. */
@@ -100,8 +147,12 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {
+export class ConfigError extends FlowhuntError {
   override name = 'ConfigError';
+
+  constructor(message: string) {
+    super('config', message);
+  }
 }
 
 export function defaultConfig(): Config {
@@ -120,6 +171,7 @@ export async function loadConfig(path?: string): Promise<Config> {
   }
   let doc: unknown;
   try {
+    const { parse: parseYaml } = await import('yaml');
     doc = parseYaml(text) ?? {};
   } catch (e) {
     throw new ConfigError(`config ${path} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);

@@ -5,8 +5,8 @@ import { before, test } from 'node:test';
 import type { Report } from '../detect/report.js';
 import { Enricher } from '../enrich/index.js';
 import { tempDir } from '../testing/helpers.js';
+import { genuineReports, later, parseMail, startSmtp, until } from '../testing/reports.js';
 import { Alerter } from './index.js';
-import { genuineReports, later, parseMail, startSmtp, until } from './testing.js';
 
 let windows: Report[][] = [];
 before(async () => {

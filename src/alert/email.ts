@@ -6,7 +6,7 @@
  * message (`In-Reply-To`/`References`), so mail clients group them.
  */
 
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
 import type { Lang } from '../enrich/directory.js';
 
@@ -63,7 +63,11 @@ export function emailSender(cfg: EmailConfig, log?: (line: string) => void): Ema
   if (cfg.passEnv && pass === undefined)
     throw new Error(`alert.email.passEnv names ${cfg.passEnv}, which is not set in the environment`);
   const ms = cfg.timeoutSeconds * 1000;
-  const transport = nodemailer.createTransport({
+  // nodemailer (and TLS behind it) is loaded at the first mail, not by every command that reads the config.
+  let transport: Transporter | undefined;
+  const open = async (): Promise<Transporter> =>
+    (transport ??= (await import('nodemailer')).default.createTransport(options));
+  const options = {
     host: cfg.host,
     port: cfg.port,
     secure: cfg.secure,
@@ -74,10 +78,10 @@ export function emailSender(cfg: EmailConfig, log?: (line: string) => void): Ema
     connectionTimeout: ms,
     greetingTimeout: ms,
     socketTimeout: ms,
-  });
+  };
   return {
     async send(p) {
-      const info = await transport.sendMail({
+      const info = await (await open()).sendMail({
         from: cfg.from,
         to: p.to,
         subject: p.subject,
@@ -90,7 +94,7 @@ export function emailSender(cfg: EmailConfig, log?: (line: string) => void): Ema
       if (rejected.length) log?.(`alert ${p.messageId}: the mail server refused ${rejected.join(', ')}`);
     },
     close() {
-      transport.close();
+      transport?.close();
     },
   };
 }

@@ -59,6 +59,15 @@ export interface Messages {
   };
   /** `(N× the threshold)` after an exceeded value. */
   times: (ratio: string) => string;
+  /** What a learned threshold was judged against. */
+  basis: (b: {
+    learned?: string;
+    quantile: string;
+    margin: string;
+    n: string;
+    from: string;
+    minimum: string;
+  }) => string;
   scoreLine: (score: string, rank: number) => string;
   escalated: (from: string, to: string) => string;
   flowsOf: (share: string, packets: number, bytes: number) => string;
@@ -103,6 +112,8 @@ const en: Messages = {
     'reflection-victim': 'reflection-victim',
     'ddos-victim': 'ddos-victim',
     flood: 'flood',
+    'ping-sweep': 'ping-sweep',
+    'distributed-scan': 'distributed-scan',
   },
   rule: {},
   metric: {},
@@ -144,6 +155,10 @@ const en: Messages = {
     peers: 'Peers',
   },
   times: (r) => ` (${r}× the threshold)`,
+  basis: (b) =>
+    b.learned === undefined
+      ? `the minimum ${b.minimum}: too few host-windows (${b.n}) to learn from (${b.from})`
+      : `${b.margin} × this network's ${b.quantile} percentile ${b.learned} (${b.n} host-windows, ${b.from}), at least ${b.minimum}`,
   scoreLine: (s, rank) => `${s}× its thresholds (rank ${rank} in the window)`,
   escalated: (a, b) => `score rose from ${a} to ${b}`,
   flowsOf: (share, p, b) => `${share} of flows ${plural(p, 'packet')} / ${b} bytes`,
@@ -174,6 +189,8 @@ const zhTW: Messages = {
     'reflection-victim': '反射放大攻擊受害者',
     'ddos-victim': 'DDoS 攻擊受害者',
     flood: '封包洪泛',
+    'ping-sweep': 'Ping 掃描',
+    'distributed-scan': '分散式掃描',
   },
   rule: {
     'port-sweep': '對少數主機探測大量目的通訊埠（垂直掃描）',
@@ -185,6 +202,8 @@ const zhTW: Messages = {
     'reflection-victim': '大量反射器從放大攻擊通訊埠（DNS、NTP、memcached 等）送來大型 UDP 回應',
     'ddos-victim': '大量來源各送出少數不帶酬載或僅含 SYN 的流（偽造來源或殭屍網路 DDoS）',
     flood: '大量小封包湧向單一主機',
+    'ping-sweep': '對大量位址各送出一次 ICMP 回應請求（或其他 ICMP 類型）（Ping 掃描）',
+    'distributed-scan': '大量來源各以相同組合探測少數位址一次，合計涵蓋同一 /24 的大部分位址',
   },
 
   metric: {
@@ -206,6 +225,13 @@ const zhTW: Messages = {
     'distinct sources': '不同來源數',
     packets: '封包數',
     'packets per source': '每個來源的封包數',
+    'distinct targets of the service': '該服務的不同目標數',
+    'distinct targets of the ICMP type': '該 ICMP 類型的不同目標數',
+    'ICMP share': 'ICMP 流占比',
+    'non-TCP share': '非 TCP 流占比',
+    'sources, each below the per-host thresholds': '來源數（每個皆低於單一主機門檻）',
+    'share of the /24 reached': '涵蓋該 /24 的位址比例',
+    'packets from sources reported flooding it': '來自已回報洪泛來源的封包數',
   },
   sep: '、',
   colon: '：',
@@ -245,6 +271,15 @@ const zhTW: Messages = {
     peers: '對端主機',
   },
   times: (r) => `（門檻的 ${r} 倍）`,
+  basis: (b) => {
+    const from =
+      b.from === 'this window'
+        ? '本時窗'
+        : b.from.replace(/^days (\S+)\.\.(\S+)$/, '$1 至 $2').replace(/^day (\S+)$/, '$1');
+    return b.learned === undefined
+      ? `最低門檻 ${b.minimum}：可學習的主機時窗過少（${b.n} 個，${from}）`
+      : `本網路第 ${b.quantile} 百分位數 ${b.learned} 的 ${b.margin} 倍（${b.n} 個主機時窗，${from}），至少 ${b.minimum}`;
+  },
   scoreLine: (s, rank) => `超過門檻 ${s} 倍（本時段排名第 ${rank}）`,
   escalated: (a, b) => `異常分數由 ${a} 升至 ${b}`,
   flowsOf: (share, p, b) => `${share} 的流為 ${p} 個封包／${b} 位元組`,

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type { Report } from '../detect/report.js';
 import { tempDir } from '../testing/helpers.js';
+import { genuineReports, parseMail, startSmtp, until } from '../testing/reports.js';
 import { type AlertConfigInput, Alerter } from './index.js';
 import { Outbox, type OutboxMessage } from './outbox.js';
-import { genuineReports, parseMail, startSmtp, until } from './testing.js';
 
 let windows: Report[][] = [];
 before(async () => {

@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import type { Profile } from '../detect/profile.js';
 import type { Report } from '../detect/report.js';
 import { defaultThresholds } from '../detect/thresholds.js';
-import { genuineReports, later } from './testing.js';
+import { genuineReports, later } from '../testing/reports.js';
 import { packetsOctetsShare, renderAlert } from './text.js';
 
 let reports: Report[] = [];
@@ -31,13 +31,22 @@ test('English: type, attacker and organisation, thresholds, paper-style shares, 
   assert.ok(l.includes('Organisation: Example Scanning Org'));
   assert.ok(l.some((x) => x.startsWith('Type: service-scan — bare probes of one service across many hosts')));
   assert.ok(l.includes('Window: 2026-11-20 10:10–10:15 UTC'));
-  const scanPeers = T.client.scanPeers;
+  // The threshold is learned (this labelled window is the store's first: judged against its own hosts).
+  const scanPeers = r.exceeded.find((e) => e.metric === 'distinct targets')!.threshold;
+  assert.equal(r.baseline, 'this window');
   assert.ok(
     l.includes(
       `  - distinct targets: 3,000 ≥ ${scanPeers} (${(3000 / scanPeers).toFixed(2)}× the threshold)`,
     ),
     text,
   );
+  const basis =
+    l[
+      l.indexOf(
+        `  - distinct targets: 3,000 ≥ ${scanPeers} (${(3000 / scanPeers).toFixed(2)}× the threshold)`,
+      ) + 1
+    ]!;
+  assert.match(basis, /^ {6}the minimum 30: too few host-windows \(\d+\) to learn from \(this window\)$/);
   assert.ok(l.includes(`  - packets per flow: 1 ≤ ${T.probe.maxPackets}`));
   assert.ok(
     l.includes(
@@ -92,8 +101,12 @@ test('Traditional Chinese: the same content in NOC wording, times in the configu
   assert.ok(l.includes('所屬單位：國立臺灣大學'));
   assert.ok(l.includes('聯絡窗口：noc@ntu.example'));
   assert.ok(l.includes('偵測時段：2026-11-20 18:10–18:15 Asia/Taipei'));
-  const p = T.client.scanPeers;
+  const p = r.exceeded.find((e) => e.metric === 'distinct targets')!.threshold;
   assert.ok(l.includes(`  - 不同目標數：3,000 ≥ ${p}（門檻的 ${(3000 / p).toFixed(2)} 倍）`));
+  assert.match(
+    l[l.indexOf(`  - 不同目標數：3,000 ≥ ${p}（門檻的 ${(3000 / p).toFixed(2)} 倍）`) + 1]!,
+    /^ {6}最低門檻 30：/,
+  );
   assert.ok(l.includes(`  - 每流封包數：1 ≤ ${T.probe.maxPackets}`));
   const i = l.indexOf('主要特徵：');
   assert.deepEqual(l.slice(i + 1, i + 5), [

@@ -11,7 +11,7 @@
  * enters and what to filter there, and the reflectors (abused, not hostile).
  */
 
-import type { Distribution, Profile } from '../detect/profile.js';
+import { type Distribution, type Profile, parsePpo } from '../detect/profile.js';
 import type { Report } from '../detect/report.js';
 import type { Lang } from '../enrich/directory.js';
 import type { Enrichment } from '../enrich/index.js';
@@ -73,10 +73,12 @@ export function packetsOctetsShare(
 ): { packets: number; bytes: number; share: number; exact: boolean } | undefined {
   const top = p.ppo.top[0];
   if (!top) return undefined;
-  const [, pk, by] = top.value.split('-').map(Number) as [number, number, number];
+  const main = parsePpo(top.value);
+  if (!main) return undefined;
+  const { packets: pk, octets: by } = main;
   const same = p.ppo.top.filter((x) => {
-    const [, a, b] = x.value.split('-').map(Number);
-    return a === pk && b === by;
+    const v = parsePpo(x.value);
+    return v?.packets === pk && v.octets === by;
   });
   const listed = same.reduce((s, x) => s + x.share, 0);
   if (p.ppo.distinct <= p.ppo.top.length) return { packets: pk, bytes: by, share: listed, exact: true };
@@ -148,6 +150,12 @@ function location(e: Enrichment, lang: Lang, m: Messages): string | undefined {
   return parts.length ? parts.join(m.sep) : undefined;
 }
 
+/** A victim report's mitigation sentence in `lang` (the detector's own text in English), as the alert says it. */
+export function mitigationText(r: Report, lang: Lang): string | undefined {
+  if (!r.mitigation) return undefined;
+  return lang === 'en' ? r.mitigation : mitigation(r, MESSAGES[lang]);
+}
+
 export function renderAlert(r: Report, e: Enrichment, lang: Lang, o: RenderOptions = {}): AlertText {
   const m = MESSAGES[lang];
   const event = o.event ?? 'start';
@@ -186,6 +194,18 @@ export function renderAlert(r: Report, e: Enrichment, lang: Lang, o: RenderOptio
     out.push(
       `  - ${m.metric[ev.metric] ?? ev.metric}${colon}${f(ev.value)} ${ev.op === '>=' ? '≥' : '≤'} ${f(ev.threshold)}${ratio}`,
     );
+    const b = ev.basis;
+    if (b)
+      out.push(
+        `      ${m.basis({
+          ...(b.learned !== undefined ? { learned: dec(b.learned) } : {}),
+          quantile: `${Math.round(b.quantile * 1000) / 10}`,
+          margin: dec(b.margin),
+          n: dec(b.n),
+          from: b.from,
+          minimum: dec(b.minimum),
+        })}`,
+      );
   }
   out.push('', `${m.label.features}${colon.trimEnd()}`, ...features(r, m).map((x) => `  - ${x}`), '');
   const t = r.metrics;

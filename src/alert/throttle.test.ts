@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type { Report } from '../detect/report.js';
 import { tempDir } from '../testing/helpers.js';
-import { genuineReports, later } from './testing.js';
+import { genuineReports, later } from '../testing/reports.js';
 import { Throttle, ThrottleError } from './throttle.js';
 
 let windows: Report[][] = [];

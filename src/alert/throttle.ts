@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Report } from '../detect/report.js';
+import { FlowhuntError } from '../errors.js';
 import { writeFileAtomic } from './files.js';
 import type { AlertEvent } from './i18n.js';
 
@@ -59,8 +60,12 @@ export interface ThreadEvent {
   seq: number;
 }
 
-export class ThrottleError extends Error {
+export class ThrottleError extends FlowhuntError {
   override name = 'ThrottleError';
+
+  constructor(message: string) {
+    super('alert_state', message);
+  }
 }
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { before, test } from 'node:test';
 import type { Report } from '../detect/report.js';
 import { tempDir } from '../testing/helpers.js';
+import { genuineReports, until } from '../testing/reports.js';
 import { Alerter, alertConfigSchema } from './index.js';
-import { genuineReports, until } from './testing.js';
 import type { WebhookPayload } from './webhook.js';
 
 let reports: Report[] = [];

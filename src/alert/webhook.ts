@@ -37,7 +37,8 @@ export interface WebhookPayload {
   report: Report;
 }
 
-export async function postWebhook(cfg: WebhookConfig, p: WebhookPayload): Promise<void> {
+/** Posts one payload (an alert, or the test alert of `flowhunt alert test`); `id` is its idempotency key. */
+export async function postWebhook<P extends { id: string }>(cfg: WebhookConfig, p: P): Promise<void> {
   let res: Response;
   try {
     res = await fetch(cfg.url, {

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { loadConfig } from '../config.js';
+import type { FastifyInstance } from 'fastify';
 import { cidrContains, parseAddress, parseCidr } from '../flow/address.js';
-import { DuckFlowStore } from '../store/duckdb/index.js';
-import { FailureLimiter } from './auth.js';
-import { ROUTES, registerApi } from './index.js';
-import { type Dataset, MEMBERS, makeDataset, scratchDir, TOKENS } from './testing.js';
+import type { DuckFlowStore } from '../store/duckdb/index.js';
+import { type Dataset, MEMBERS, makeDataset, scratchDir, TOKENS } from '../testing/api.js';
+import { type InjectedApi, injectApi } from '../testing/inject.js';
+import { ROUTES } from './index.js';
 
 let ds: Dataset;
+let api: InjectedApi;
 let app: FastifyInstance;
 let store: DuckFlowStore;
 let cleanup: () => void;
@@ -18,34 +17,16 @@ before(async () => {
   const t = scratchDir();
   cleanup = t.remove;
   ds = await makeDataset(t.dir);
-  store = await DuckFlowStore.open(join(t.dir, 'data'));
-  app = Fastify();
-  await registerApi(app, {
-    store,
-    config: await loadConfig(ds.config),
-    envToken: '',
-    log: () => undefined,
-    // These tests try wrong tokens on every route from one address; the limit has its own test.
-    failures: new FailureLimiter(Number.POSITIVE_INFINITY),
-  });
+  api = await injectApi(t.dir, ds);
+  ({ app, store } = api);
 });
 
 after(async () => {
-  await app.close();
-  await store.close();
+  await api.close();
   cleanup();
 });
 
-async function get(url: string, token: string | null = TOKENS.admin) {
-  const r = await app.inject({ url, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
-  return {
-    status: r.statusCode,
-    body: r.body,
-    // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field below
-    json: () => r.json() as Record<string, any>,
-    headers: r.headers,
-  };
-}
+const get = (url: string, token?: string | null) => api.get(url, token);
 
 /** Every route with its path parameters filled in with something that exists. */
 function sampleUrls(): string[] {
@@ -54,10 +35,12 @@ function sampleUrls(): string[] {
     '/api/reports/:window/:role/:ip': `/api/reports/${ddos.id}`,
     '/api/signatures/:signature': '/api/signatures/22-4-240',
     '/api/ip/:addr': `/api/ip/${MEMBERS.campusB[0]}`,
+    '/api/ip/:addr/timeline': `/api/ip/${MEMBERS.campusB[0]}/timeline`,
     '/api/exports/:what': '/api/exports/findings',
     '/api/search': '/api/search?q=140.114.0.0/16',
   };
-  return ROUTES.map((r) => fill[r.path] ?? r.path);
+  // Writes have their own tests (console.test.ts): each with its method, its body and its scoping.
+  return ROUTES.filter((r) => (r.method ?? 'GET') === 'GET').map((r) => fill[r.path] ?? r.path);
 }
 
 describe('access', () => {
@@ -86,9 +69,15 @@ describe('access', () => {
 
   test('the OpenAPI document lists every route with its parameters', async () => {
     const doc = (await get('/api/openapi.json', null)).json();
-    const listed = Object.keys(doc.paths).sort();
-    const routes = ROUTES.map((r) => r.path.replace(/:([A-Za-z]+)/g, '{$1}')).sort();
+    const listed = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
+    const routes = ROUTES.map(
+      (r) => `${r.method ?? 'GET'} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`,
+    ).sort();
     assert.deepEqual(listed, routes);
+    const add = doc.paths['/api/suppressions'].post.requestBody.content['application/json'].schema;
+    assert.deepEqual(add.required.sort(), ['ip', 'why']);
     const reports = doc.paths['/api/reports'].get.parameters.map((p: { name: string }) => p.name);
     assert.deepEqual(reports, [
       'from',
@@ -97,6 +86,8 @@ describe('access', () => {
       'role',
       'ip',
       'org',
+      'port',
+      'country',
       'sort',
       'order',
       'offset',
@@ -165,7 +156,7 @@ describe('scoping', () => {
     assert.deepEqual(counts.events['ddos-victim'], [1]);
     assert.deepEqual(counts.reports['ddos-victim'], [2]);
     const overview = (await get('/api/overview', b)).json();
-    assert.equal(overview.last24h.reports, own.length);
+    assert.equal(overview.inRange.reports, own.length);
     assert.equal(overview.totals.suspects, 2);
     const sigs = (await get('/api/signatures', b)).json();
     assert.deepEqual(
@@ -190,8 +181,16 @@ describe('scoping', () => {
 
   test('no endpoint, export format or search gives Campus B an address outside its space', async () => {
     const urls = [
+      // The flow explorer and a host's timeline show the peers of its own flows, as a victim's attackers
+      // (a report's) are: flows.test.ts checks that each of their flows has an address of its own.
       ...sampleUrls().filter(
-        (u) => !u.startsWith('/api/reports/') && u !== '/api/stats' && u !== '/api/exports/findings',
+        (u) =>
+          !u.startsWith('/api/reports/') &&
+          u !== '/api/flows' &&
+          !u.endsWith('/timeline') &&
+          u !== '/api/stats' &&
+          u !== '/api/exporters' &&
+          u !== '/api/exports/findings',
       ),
       '/api/reports?limit=1000',
       '/api/findings?limit=1000&sort=ip',
@@ -224,9 +223,12 @@ describe('scoping', () => {
     );
     const blocklist = (await get('/api/exports/findings?format=blocklist', TOKENS.campusB)).body;
     assert.equal(blocklist, '140.114.60.1\n140.114.60.2\n');
-    // The admin export has every member.
+    // The admin export has every member, and the two large attackers the hunt finds too.
     const all = (await get('/api/exports/findings?format=blocklist')).body.trim().split('\n');
-    assert.equal(all.length, MEMBERS.campusA.length + MEMBERS.campusB.length + MEMBERS.outside.length);
+    assert.deepEqual(
+      all.sort(),
+      [...MEMBERS.campusA, ...MEMBERS.campusB, ...MEMBERS.outside, '198.18.7.7', '203.0.113.5'].sort(),
+    );
   });
 
   test('outside addresses, reports and organisations are refused, whether or not they exist', async () => {
@@ -241,6 +243,7 @@ describe('scoping', () => {
       '/api/findings?org=Campus%20A',
       '/api/exports/findings?org=Campus%20A',
       '/api/stats',
+      '/api/exporters',
     ]) {
       const r = await get(url, b);
       assert.equal(r.status, 403, url);
@@ -269,7 +272,7 @@ describe('validation', () => {
       ['/api/reports?bogus=1', /unknown query parameter "bogus"/],
       ['/api/reports?org=Nowhere', /no organisation "Nowhere"/],
       ['/api/findings?day=2026-13-45', /query\.day: "2026-13-45" is not a day/],
-      ['/api/findings?signature=22-4', /is not a signature PORT-PACKETS-OCTETS/],
+      ['/api/findings?signature=22-4', /is not a signature: PORT-PACKETS-OCTETS/],
       ['/api/signatures?port=70000', /port must be a whole number from 0 to 65535/],
       ['/api/signatures/abc', /path\.signature: "abc" is not a signature/],
       ['/api/reports/2026-11-20/source/1.2.3.4', /path\.window: a window id looks like/],
@@ -307,8 +310,9 @@ describe('validation', () => {
       '<script>alert(1)</script>',
     ];
     let checked = 0;
-    for (const r of ROUTES) {
-      const base = sampleUrls()[ROUTES.indexOf(r)]!;
+    const reads = ROUTES.filter((r) => (r.method ?? 'GET') === 'GET');
+    for (const r of reads) {
+      const base = sampleUrls()[reads.indexOf(r)]!;
       for (const name of Object.keys(r.query?.shape ?? {})) {
         for (const a of attempts) {
           const u = new URL(base, 'http://flowhunt');
@@ -354,15 +358,16 @@ describe('validation', () => {
 describe('lists', () => {
   test('findings sort and page on the server, and filter by signature, network and day', async () => {
     const page1 = (await get('/api/findings?sort=destinations&order=desc&limit=3')).json();
-    assert.equal(page1.total, 9);
+    // The members, and the two large attackers, which come back to their targets within minutes.
+    assert.equal(page1.total, 11);
     assert.deepEqual(
       page1.items.map((f: { destinations: number }) => f.destinations),
-      [7, 7, 6],
+      [3000, 771, 7],
     );
     const page3 = (await get('/api/findings?sort=destinations&order=desc&limit=3&offset=6')).json();
     assert.deepEqual(
       page3.items.map((f: { destinations: number }) => f.destinations),
-      [4, 4, 4],
+      [5, 5, 4],
     );
     const byIp = (await get('/api/findings?sort=ip&limit=20')).json().items.map((f: { ip: string }) => f.ip);
     assert.deepEqual(byIp, [
@@ -374,11 +379,13 @@ describe('lists', () => {
       '140.112.50.3',
       '140.114.60.1',
       '140.114.60.2',
+      '198.18.7.7',
+      '203.0.113.5',
       '2001:db8:a::7',
     ]);
     const net = (await get('/api/findings?ip=140.112.0.0/16')).json();
     assert.equal(net.total, 3);
-    assert.equal((await get(`/api/findings?day=${ds.day}&signature=22-4-240`)).json().total, 9);
+    assert.equal((await get(`/api/findings?day=${ds.day}&signature=22-4-240`)).json().total, 10);
     assert.equal((await get('/api/findings?day=2000-01-01')).json().total, 0);
     assert.equal((await get('/api/findings?signature=22-4-240/udp')).json().total, 0);
   });
@@ -435,7 +442,7 @@ describe('lists', () => {
       csv.body.split('\n')[0],
       'day,signature,protocol,ip,destinations,flows,sourcePorts,firstSeen,lastSeen,role,largeScale',
     );
-    assert.equal(csv.body.trim().split('\n').length, 10);
+    assert.equal(csv.body.trim().split('\n').length, 12);
     const stix = await get('/api/exports/suspects?format=stix');
     assert.match(String(stix.headers['content-type']), /^application\/stix\+json/);
     const reports = await get('/api/exports/reports?format=blocklist');

@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import Fastify from 'fastify';
 import { ConfigError, configSchema, loadConfig } from '../config.js';
 import { DuckFlowStore } from '../store/duckdb/index.js';
+import { DIRECTORY_YAML } from '../testing/api.js';
 import { runCli, tempDir } from '../testing/helpers.js';
 import { bearer, FailureLimiter, isLoopback, refuseOpenBind, TokenSet } from './auth.js';
 import { apiBindRefusal, registerApi, registerOps } from './index.js';
-import { DIRECTORY_YAML } from './testing.js';
 
 const A = 'aaaaaaaaaaaaaaaaaaaa-1';
 const B = 'bbbbbbbbbbbbbbbbbbbb-2';
@@ -178,8 +178,19 @@ test('/metrics needs an admin token once tokens are configured; /healthz stays o
     assert.equal(none.statusCode, 401);
     assert.equal(none.headers['www-authenticate'], 'Bearer realm="flowhunt"');
     assert.doesNotMatch(none.body, /flowhunt_packets_total/);
-    assert.equal((await get('/metrics', 'not-a-token-at-all')).statusCode, 401);
-    assert.equal((await get('/metrics', B)).statusCode, 403, 'a campus token sees no NOC metrics');
+    // A campus token sees no NOC metrics, and gets exactly what a wrong token gets: no oracle.
+    const wrong = await get('/metrics', 'not-a-token-at-all');
+    const campus = await get('/metrics', B);
+    assert.equal(wrong.statusCode, 401);
+    const answer = (r: typeof wrong) => ({
+      status: r.statusCode,
+      body: r.body,
+      type: r.headers['content-type'],
+      auth: r.headers['www-authenticate'],
+      length: r.headers['content-length'],
+    });
+    assert.deepEqual(answer(campus), answer(wrong));
+    assert.equal(wrong.body, 'the API token is not valid for this path\n');
     const ok = await get('/metrics', A);
     assert.equal(ok.statusCode, 200);
     assert.equal(ok.body, 'flowhunt_packets_total 1\n');

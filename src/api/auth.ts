@@ -4,13 +4,19 @@
  * A presented token is hashed (SHA-256) and compared with every configured
  * token's hash by `timingSafeEqual`, all of them every time, so neither the
  * length of a token nor which one matched (nor how far a guess got) shows in
- * the response time. With no token configured the API is open, which is only
- * allowed on a loopback address ({@link refuseOpenBind}).
+ * the response time. A configured token may be given as its hash
+ * (`sha256:<64 hex digits>`), so the config file need not hold the secret.
+ * With no token configured the API is open, which is only allowed on a
+ * loopback address ({@link refuseOpenBind}).
+ *
+ * Every authenticated path (`/api/…` and `/metrics`) goes through
+ * {@link authenticate}, with one {@link FailureLimiter} per HTTP server.
  */
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { parseAddress } from '../flow/address.js';
-import { type ApiToken, MIN_TOKEN_LENGTH } from './config.js';
+import { formatAddress, parseAddress } from '../flow/address.js';
+import { type ApiToken, HASHED_TOKEN, MIN_TOKEN_LENGTH } from './config.js';
+import { ApiError } from './params.js';
 
 export interface Principal {
   name: string;
@@ -29,12 +35,18 @@ interface Entry {
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
+/** The digest a configured token is compared by: its own hash, or the one it is given as. */
+function configuredDigest(token: string): Buffer {
+  const m = HASHED_TOKEN.exec(token);
+  return m ? Buffer.from(m[1]!, 'hex') : digest(token);
+}
+
 export class TokenSet {
   private readonly entries: Entry[];
 
   constructor(tokens: readonly ApiToken[], envToken?: string) {
     this.entries = tokens.map((t) => ({
-      digest: digest(t.token),
+      digest: configuredDigest(t.token),
       principal: { name: t.name, admin: t.admin, organisations: t.admin ? [] : [...t.organisations] },
     }));
     if (envToken !== undefined && envToken !== '') {
@@ -102,14 +114,34 @@ export function refuseOpenBind(host: string, port: number | string, tokens: Toke
 }
 
 /**
- * Failed token checks per client address: after `max` failures within
- * `windowMs`, that address is refused (429) until the window ends, so a
- * token cannot be guessed at the speed of the network. Bounded: at most
- * `maxClients` addresses are tracked (the oldest are forgotten first).
- * Only failures count; a client presenting a valid token is never slowed.
+ * Who a failure counts against: the address for IPv4, its /64 for IPv6 (one
+ * host commonly holds a whole /64, so counting single IPv6 addresses would
+ * give it 2^64 tries). Text that is not an address counts as itself.
+ */
+export function clientKey(ip: string): string {
+  const w = parseAddress(ip);
+  if (!w) return ip;
+  if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff) return formatAddress(w);
+  return `${formatAddress([w[0], w[1], 0, 0])}/64`;
+}
+
+/**
+ * Failed token checks per client ({@link clientKey}): after `max` failures
+ * within `windowMs` of the first, that client is refused (429) until the
+ * window ends, so a token cannot be guessed at the speed of the network.
+ * Only failures count; a valid token adds none (but waits out a block).
+ *
+ * Bounded and not resettable by churn: clients with fewer than `max`
+ * failures are kept in one table of at most `maxClients` (the least recently
+ * failed go first), blocked clients in another of at most `maxClients`, from
+ * which only the block that ends soonest is dropped to make room. So
+ * failures from any number of other addresses never free a blocked client;
+ * only `maxClients` other clients blocked after it could.
  */
 export class FailureLimiter {
-  private readonly seen = new Map<string, { since: number; count: number }>();
+  private readonly counting = new Map<string, { since: number; count: number }>();
+  /** Blocked clients and when their block ends, in that order (every block lasts one window). */
+  private readonly blocked = new Map<string, number>();
 
   constructor(
     private readonly max = 20,
@@ -118,27 +150,69 @@ export class FailureLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Seconds until `client` may try again, or 0. */
+  /** Seconds until `client` (an address) may try again, or 0. */
   retryAfter(client: string): number {
-    const e = this.seen.get(client);
-    if (!e) return 0;
-    const left = e.since + this.windowMs - this.now();
+    const key = clientKey(client);
+    const until = this.blocked.get(key);
+    if (until === undefined) return 0;
+    const left = until - this.now();
     if (left <= 0) {
-      this.seen.delete(client);
+      this.blocked.delete(key);
       return 0;
     }
-    return e.count >= this.max ? Math.ceil(left / 1000) : 0;
+    return Math.ceil(left / 1000);
   }
 
   fail(client: string): void {
+    const key = clientKey(client);
     const t = this.now();
-    const e = this.seen.get(client);
-    if (e && t - e.since < this.windowMs) {
-      e.count++;
+    if (this.blocked.has(key)) return;
+    let e = this.counting.get(key);
+    this.counting.delete(key);
+    if (!e || t - e.since >= this.windowMs) e = { since: t, count: 0 };
+    e.count++;
+    if (e.count >= this.max) {
+      if (this.blocked.size >= this.maxClients) this.blocked.delete(this.blocked.keys().next().value!);
+      this.blocked.set(key, e.since + this.windowMs);
       return;
     }
-    this.seen.delete(client);
-    if (this.seen.size >= this.maxClients) this.seen.delete(this.seen.keys().next().value!);
-    this.seen.set(client, { since: t, count: 1 });
+    if (this.counting.size >= this.maxClients) this.counting.delete(this.counting.keys().next().value!);
+    this.counting.set(key, e);
   }
+
+  /** Clients tracked: counting failures, and blocked. */
+  get size(): { counting: number; blocked: number } {
+    return { counting: this.counting.size, blocked: this.blocked.size };
+  }
+}
+
+/** The answer to a token that is wrong or lacks the right: one text, so neither tells which. */
+export const INVALID_TOKEN = 'the API token is not valid for this path';
+
+/**
+ * The principal of a request to an authenticated path, or an {@link ApiError}
+ * (429 while the client is blocked, 401 otherwise). `admin` asks for an admin
+ * token: any other token then gets exactly the answer a wrong token gets, and
+ * counts as a failure like one.
+ */
+export function authenticate(
+  tokens: TokenSet,
+  failures: FailureLimiter,
+  ip: string,
+  authorization: string | undefined,
+  need: 'any' | 'admin' = 'any',
+): Principal {
+  if (tokens.open) return LOCAL_ADMIN;
+  const wait = failures.retryAfter(ip);
+  if (wait > 0)
+    throw new ApiError('too_many_failures', `too many invalid tokens from ${ip}: try again in ${wait} s`);
+  const token = bearer(authorization);
+  const found = token === undefined ? undefined : tokens.match(token);
+  if (found && (need === 'any' || found.admin)) return found;
+  // A request without any token is a page load, not a guess.
+  if (token !== undefined) failures.fail(ip);
+  throw new ApiError(
+    'unauthorized',
+    token === undefined ? 'an API token is required: send Authorization: Bearer <token>' : INVALID_TOKEN,
+  );
 }

@@ -4,23 +4,26 @@
  * Reports (one partition per 5-minute window) and findings (one per day) are
  * documents in the store. Re-reading and parsing all of them on every request
  * would cost seconds with months of history, so each kind is cached per
- * partition: a refresh (at most every `ttlMs`) re-reads only the partitions
- * that can still change (the recent ones, and any new one), and a full
- * re-read every `fullMs` picks up replays of old windows or days. Reports are
+ * partition: a refresh (at most every `ttlMs`) lists every partition's
+ * version (no documents) and re-reads only the partitions written since — a
+ * new window, an old window a backfill or replay wrote, a re-hunted day — so
+ * the dashboard shows what the store holds within `ttlMs`. Reports are
  * kept as light rows (the full document is read from its one partition when
  * asked for), each row and finding tagged with its owner organisation once,
  * so scoping a list is a comparison, not a prefix look-up.
  */
 
+import type { SuppressedReport, SuppressionRule } from '../alert/suppress.js';
 import type { Report } from '../detect/report.js';
-import { windowId } from '../detect/report.js';
-import { DAY_MS, dayOf } from '../flow/batch.js';
 import { learnSignatures, type Signature } from '../hunt/catalog.js';
 import { type Family, families } from '../hunt/families.js';
 import type { Finding } from '../hunt/hunt.js';
 import { type SuspiciousIp, suspiciousIps } from '../hunt/master.js';
 import type { DocKind, FlowStore } from '../store/types.js';
+import { HostDays } from './hostdays.js';
 import type { OrgDirectory } from './scope.js';
+import { HostTimelines } from './timeline.js';
+import { TrafficCache } from './traffic.js';
 
 /** A report without its profile: what lists, counts and the catalog need. */
 export interface ReportRow {
@@ -37,6 +40,8 @@ export interface ReportRow {
   metrics: Report['metrics'];
   duration: Report['duration'];
   country?: string;
+  /** The most-used destination ports (the profile's top list), for the port filter. */
+  ports: number[];
   /** For the signature catalog: the top protocol and the port-packets-octets entries. */
   proto: string;
   ppo: Report['profile']['ppo']['top'];
@@ -44,23 +49,39 @@ export interface ReportRow {
 
 export type FindingRow = Finding & { org?: string };
 
+export const MARK_STATES = ['acknowledged', 'false-positive'] as const;
+
+/** An operator's mark on one report. */
+export interface AlertMark {
+  reportId: string;
+  state: (typeof MARK_STATES)[number];
+  by: string;
+  at: number;
+  note?: string;
+}
+
+/** What the workflow says about a report: marked by an operator, kept from the alerter by a rule. */
+export interface ReportState {
+  mark?: AlertMark;
+  suppressed?: SuppressedReport;
+}
+
 export interface DataOptions {
-  /** Least time between two refreshes. */
+  /** Least time between two refreshes (each lists the partitions' versions and reads the changed ones). */
   ttlMs: number;
-  /** Time between two full re-reads. */
-  fullMs: number;
   /** Share of an attacker's flows a combination covers to be a signature. */
   minShare: number;
   now?: () => number;
 }
 
-export const DEFAULT_DATA_OPTIONS: DataOptions = { ttlMs: 5_000, fullMs: 600_000, minShare: 0.5 };
+export const DEFAULT_DATA_OPTIONS: DataOptions = { ttlMs: 5_000, minShare: 0.5 };
 
 class PartitionCache<T> {
   private readonly parts = new Map<string, T[]>();
+  /** The store's version of each cached partition, as listed before it was read. */
+  private readonly versions = new Map<string, string>();
   private flat: T[] = [];
   private refreshedAt = -Infinity;
-  private fullAt = -Infinity;
   private running: Promise<void> | null = null;
   /** Bumped on every refresh that changed something; derived caches key on it. */
   generation = 0;
@@ -69,37 +90,66 @@ class PartitionCache<T> {
     private readonly store: FlowStore,
     private readonly kind: DocKind,
     private readonly convert: (doc: unknown) => T,
-    /** The first partition that may still change, given the time now. */
-    private readonly unsettledFrom: (now: number) => string,
     private readonly o: DataOptions,
   ) {}
 
   async rows(): Promise<T[]> {
     const now = (this.o.now ?? Date.now)();
-    if (now - this.refreshedAt >= this.o.ttlMs) {
+    if (now - this.refreshedAt >= this.o.ttlMs)
       this.running ??= this.refresh(now).finally(() => {
         this.running = null;
       });
-      await this.running;
-    }
+    // A request that comes while a refresh reads waits for it: the dashboard asks for several lists at
+    // once, and the ones after the first must not get the rows from before the change.
+    if (this.running) await this.running;
     return this.flat;
   }
 
+  invalidate(): void {
+    this.refreshedAt = -Infinity;
+  }
+
+  /**
+   * Re-reads exactly the partitions whose store version changed (new ones, a
+   * backfill's old windows, a replayed day) and drops the ones gone (retention).
+   */
   private async refresh(now: number): Promise<void> {
-    const full = now - this.fullAt >= this.o.fullMs;
-    const last = [...this.parts.keys()].at(-1);
-    const boundary = this.unsettledFrom(now);
-    const from = full ? undefined : last !== undefined && last < boundary ? last : boundary;
-    const got = await this.store.getDocs(this.kind, from === undefined ? {} : { from });
-    for (const k of [...this.parts.keys()]) if (from === undefined || k >= from) this.parts.delete(k);
-    for (const p of got) this.parts.set(p.partition, p.docs.map(this.convert));
+    const listed = await this.store.docVersions(this.kind);
+    const names = new Set(listed.map((v) => v.partition));
+    const changed = listed.filter((v) => this.versions.get(v.partition) !== v.version);
+    const gone = [...this.parts.keys()].filter((k) => !names.has(k));
+    if (changed.length === 0 && gone.length === 0) {
+      this.refreshedAt = now;
+      return;
+    }
+    for (const k of gone) {
+      this.parts.delete(k);
+      this.versions.delete(k);
+    }
+    const got =
+      changed.length <= 64
+        ? (
+            await Promise.all(
+              changed.map((v) => this.store.getDocs(this.kind, { from: v.partition, to: v.partition })),
+            )
+          ).flat()
+        : await this.store.getDocs(this.kind, {
+            from: changed[0]!.partition,
+            to: changed.at(-1)!.partition,
+          });
+    const wanted = new Map(changed.map((v) => [v.partition, v.version]));
+    for (const p of got) {
+      const v = wanted.get(p.partition);
+      if (v === undefined) continue; // read with the range, unchanged
+      this.parts.set(p.partition, p.docs.map(this.convert));
+      this.versions.set(p.partition, v);
+    }
     const sorted = [...this.parts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     this.parts.clear();
     for (const [k, v] of sorted) this.parts.set(k, v);
     this.flat = sorted.flatMap(([, v]) => v);
     this.generation++;
     this.refreshedAt = now;
-    if (full) this.fullAt = now;
   }
 }
 
@@ -119,11 +169,21 @@ class Derived<T> {
 export class ApiData {
   private readonly reportCache: PartitionCache<ReportRow>;
   private readonly findingCache: PartitionCache<FindingRow>;
+  private readonly markCache: PartitionCache<AlertMark>;
+  private readonly suppressedCache: PartitionCache<SuppressedReport>;
+  private readonly ruleCache: PartitionCache<SuppressionRule>;
+  private readonly stateCache = new Derived<Map<string, ReportState>>();
   private readonly catalogCache = new Derived<Signature[]>();
   private readonly familyCache = new Derived<Family[]>();
   private readonly suspectCache = new Derived<SuspiciousIp[]>();
   private readonly sortedCache = new Map<string, Derived<FindingRow[]>>();
   readonly o: DataOptions;
+  /** Flows, packets and bytes over time, closed buckets kept. */
+  readonly traffic: TrafficCache;
+  /** One host's flows and peers over time, closed buckets kept. */
+  readonly hosts: HostTimelines;
+  /** One host's totals, peers and ports per day, closed days kept. */
+  readonly hostDays: HostDays;
 
   constructor(
     readonly store: FlowStore,
@@ -131,6 +191,9 @@ export class ApiData {
     o: Partial<DataOptions> = {},
   ) {
     this.o = { ...DEFAULT_DATA_OPTIONS, ...o };
+    this.traffic = new TrafficCache(store, this.o.now);
+    this.hosts = new HostTimelines(store, this.o.now);
+    this.hostDays = new HostDays(store, this.o.now);
     const orgOf = (ip: string) => {
       const org = directory.orgOf(ip);
       return org === undefined ? {} : { org };
@@ -154,12 +217,11 @@ export class ApiData {
           metrics: r.metrics,
           duration: r.duration,
           ...(r.enrichment?.country ? { country: r.enrichment.country } : {}),
+          ports: (r.profile.dstPorts?.top ?? []).map((v) => Number(v.value)).filter(Number.isInteger),
           proto: r.profile.protocols.top[0]?.value ?? '6',
           ppo: r.profile.ppo.top.filter((v) => v.share >= this.o.minShare),
         };
       },
-      // A window can be re-detected until its grace period is long over.
-      (now) => windowId(now - 2 * 3600_000),
       this.o,
     );
     this.findingCache = new PartitionCache(
@@ -169,10 +231,39 @@ export class ApiData {
         const f = d as Finding;
         return { ...f, ...orgOf(f.ip) };
       },
-      // Yesterday is hunted after midnight; re-hunts of older days show at the next full read.
-      (now) => dayOf(now - 2 * DAY_MS),
       this.o,
     );
+    this.markCache = new PartitionCache(store, 'alert-marks', (d) => d as AlertMark, this.o);
+    this.suppressedCache = new PartitionCache(store, 'suppressed', (d) => d as SuppressedReport, this.o);
+    this.ruleCache = new PartitionCache(store, 'suppressions', (d) => d as SuppressionRule, this.o);
+  }
+
+  /** Makes the next read of every kind ask the store again (after this process wrote). */
+  invalidate(): void {
+    for (const c of [
+      this.reportCache,
+      this.findingCache,
+      this.markCache,
+      this.suppressedCache,
+      this.ruleCache,
+    ])
+      c.invalidate();
+  }
+
+  /** Operators' marks and suppressions by report id. */
+  async states(): Promise<Map<string, ReportState>> {
+    const [marks, suppressed] = [await this.markCache.rows(), await this.suppressedCache.rows()];
+    return this.stateCache.get(`${this.markCache.generation}/${this.suppressedCache.generation}`, () => {
+      const m = new Map<string, ReportState>();
+      for (const x of marks) m.set(x.reportId, { ...m.get(x.reportId), mark: x });
+      for (const x of suppressed) m.set(x.reportId, { ...m.get(x.reportId), suppressed: x });
+      return m;
+    });
+  }
+
+  /** Suppression rules not removed, oldest first. */
+  rules(): Promise<SuppressionRule[]> {
+    return this.ruleCache.rows();
   }
 
   reports(): Promise<ReportRow[]> {

@@ -19,17 +19,20 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Collector } from '../collect/collector.js';
 import type { Config } from '../config.js';
 import { Enricher } from '../enrich/index.js';
+import { classify, FlowhuntError } from '../errors.js';
 import type { FlowStore } from '../store/types.js';
-import { bearer, FailureLimiter, LOCAL_ADMIN, refuseOpenBind, TokenSet } from './auth.js';
+import { authenticate, FailureLimiter, type Principal, refuseOpenBind, TokenSet } from './auth.js';
 import { ApiData, type DataOptions } from './data.js';
 import { IngestRate } from './ingest.js';
-import { ApiError } from './params.js';
+import type { ApiError } from './params.js';
 import { mountRoutes, openApiDocument, type Route } from './route.js';
 import { exportRoutes } from './routes/exports.js';
+import { flowRoutes } from './routes/flows.js';
 import { hostRoutes } from './routes/hosts.js';
 import { huntRoutes } from './routes/hunt.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { reportRoutes } from './routes/reports.js';
+import { workflowRoutes } from './routes/workflow.js';
 import { checkTokenOrganisations, orgDirectory, Scope } from './scope.js';
 
 export type { Principal } from './auth.js';
@@ -39,8 +42,10 @@ export { apiConfigSchema } from './config.js';
 export const ROUTES: readonly Route[] = [
   ...ingestRoutes,
   ...reportRoutes,
+  ...workflowRoutes,
   ...huntRoutes,
   ...hostRoutes,
+  ...flowRoutes,
   ...exportRoutes,
 ];
 
@@ -58,8 +63,24 @@ export interface ApiOptions {
   webRoot?: string;
   data?: Partial<DataOptions>;
   log?: (line: string) => void;
-  /** Failed token checks per client; 20 a minute by default. */
+  /** Failed token checks per client; 20 a minute by default, shared with `/metrics` ({@link limiterOf}). */
   failures?: FailureLimiter;
+}
+
+const limiters = new WeakMap<FastifyInstance, FailureLimiter>();
+
+/**
+ * The failure limiter of an HTTP server: one for all its authenticated paths
+ * (`/api/…` and `/metrics`), so guesses at one count against the other.
+ */
+export function limiterOf(app: FastifyInstance, given?: FailureLimiter): FailureLimiter {
+  let l = limiters.get(app);
+  if (given && l && given !== l) throw new Error('this HTTP server already has a failure limiter');
+  if (!l) {
+    l = given ?? new FailureLimiter();
+    limiters.set(app, l);
+  }
+  return l;
 }
 
 function tokensOf(config: Config, envToken = process.env['FLOWHUNT_TOKEN']): TokenSet {
@@ -83,30 +104,44 @@ export function apiBindRefusal(
  * `/metrics` (Prometheus text) and `/healthz`, on every role's HTTP listener.
  * With no token configured (then loopback only) both are open; with tokens,
  * `/metrics`, which names the exporters and their traffic, needs an admin
- * token (Prometheus: `authorization: { credentials: … }`). `/healthz` stays
- * open for load balancers and says only that the process is up.
+ * token (Prometheus: `authorization: { credentials: … }`), checked by the
+ * same {@link authenticate} and failure limiter as the API: any other token
+ * gets the answer a wrong one gets (401), so the answer does not confirm that
+ * a token is valid. `/healthz` stays open for load balancers: 200
+ * `{ok: true}` while the process can store what it receives, 503
+ * `{ok: false, reason}` while it cannot (a full disk).
  */
 export function registerOps(
   app: FastifyInstance,
-  o: { config: Config; envToken?: string; metrics: () => Promise<string> },
+  o: {
+    config: Config;
+    envToken?: string;
+    metrics: () => Promise<string>;
+    /** Unhealthy (503 with the reason) while e.g. the store cannot write; default: always healthy. */
+    health?: () => { ok: boolean; reason?: string };
+    failures?: FailureLimiter;
+  },
 ): void {
   const tokens = tokensOf(o.config, o.envToken);
+  const failures = limiterOf(app, o.failures);
   app.get('/metrics', async (req, reply) => {
-    if (!tokens.open) {
-      const token = bearer(req.headers.authorization);
-      const who = token === undefined ? undefined : tokens.match(token);
-      if (!who?.admin) {
-        reply.code(who ? 403 : 401).type('text/plain');
-        if (!who) reply.header('www-authenticate', 'Bearer realm="flowhunt"');
-        return who
-          ? 'metrics need an admin token\n'
-          : 'an admin API token is required: send Authorization: Bearer <token>\n';
-      }
+    try {
+      authenticate(tokens, failures, req.ip, req.headers.authorization, 'admin');
+    } catch (e) {
+      const err = e as ApiError;
+      reply.code(err.status).type('text/plain');
+      if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="flowhunt"');
+      if (err.status === 429) reply.header('retry-after', String(failures.retryAfter(req.ip)));
+      return `${err.message}\n`;
     }
     reply.type('text/plain; version=0.0.4');
     return o.metrics();
   });
-  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/healthz', async (_req, reply) => {
+    const h = o.health?.() ?? { ok: true };
+    if (!h.ok) reply.code(503);
+    return h.ok ? { ok: true } : { ok: false, reason: h.reason ?? 'unhealthy' };
+  });
 }
 
 function version(): string {
@@ -128,7 +163,7 @@ const SECURITY_HEADERS = {
 
 export async function registerApi(app: FastifyInstance, o: ApiOptions): Promise<{ close(): void }> {
   const tokens = tokensOf(o.config, o.envToken);
-  const failures = o.failures ?? new FailureLimiter();
+  const failures = limiterOf(app, o.failures);
   const enricher = o.enricher ?? (await Enricher.open(o.config.enrich));
   const directory = orgDirectory(enricher.directory);
   checkTokenOrganisations(tokens.principals, directory);
@@ -150,40 +185,23 @@ export async function registerApi(app: FastifyInstance, o: ApiOptions): Promise<
       async (api) => {
         api.addHook('onRequest', async (req, reply) => {
           if (req.url.split('?')[0] === '/api/openapi.json') return;
-          let principal = LOCAL_ADMIN;
-          if (!tokens.open) {
-            const wait = failures.retryAfter(req.ip);
-            if (wait > 0) {
-              reply.header('retry-after', String(wait));
-              throw new ApiError(
-                429,
-                'too_many_failures',
-                `too many invalid tokens from ${req.ip}: try again in ${wait} s`,
-              );
-            }
-            const token = bearer(req.headers.authorization);
-            const found = token === undefined ? undefined : tokens.match(token);
-            if (!found) {
-              // A request without any token is a page load, not a guess.
-              if (token !== undefined) failures.fail(req.ip);
-              reply.header('www-authenticate', 'Bearer realm="flowhunt"');
-              throw new ApiError(
-                401,
-                'unauthorized',
-                token === undefined
-                  ? 'an API token is required: send Authorization: Bearer <token>'
-                  : 'the API token is not valid',
-              );
-            }
-            principal = found;
+          let principal: Principal;
+          try {
+            principal = authenticate(tokens, failures, req.ip, req.headers.authorization);
+          } catch (e) {
+            const err = e as ApiError;
+            if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="flowhunt"');
+            if (err.status === 429) reply.header('retry-after', String(failures.retryAfter(req.ip)));
+            throw err;
           }
           scopes.set(req, new Scope(principal, directory));
           reply.header('cache-control', 'no-store');
         });
-        api.setErrorHandler((err: FastifyError | ApiError, _req, reply) => {
-          if (err instanceof ApiError)
-            return reply.code(err.status).send({ error: err.code, message: err.message });
-          const status = err.statusCode ?? 500;
+        api.setErrorHandler((err: FastifyError | FlowhuntError, _req, reply) => {
+          // A registered error answers with its code and status (src/errors.ts); one that is not the client's is logged.
+          if (err instanceof FlowhuntError && classify(err).spec.expose)
+            return reply.code(err.spec.http).send({ error: err.code, message: err.message });
+          const status = err instanceof FlowhuntError ? 500 : (err.statusCode ?? 500);
           if (status >= 400 && status < 500)
             return reply.code(status).send({ error: 'bad_request', message: err.message });
           log(`api: ${err.stack ?? err.message}`);

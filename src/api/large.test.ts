@@ -14,10 +14,10 @@ import { chromium } from 'playwright-core';
 import { loadConfig } from '../config.js';
 import type { Finding } from '../hunt/hunt.js';
 import { DuckFlowStore } from '../store/duckdb/index.js';
+import { CONFIG_YAML, DIRECTORY_YAML, scratchDir, TOKENS } from '../testing/api.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumOrSkip, screenshotDir } from '../testing/browser.js';
 import { startServe } from '../testing/serve.js';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumOrSkip, screenshotDir } from './browser.js';
 import { registerApi } from './index.js';
-import { CONFIG_YAML, DIRECTORY_YAML, scratchDir, TOKENS } from './testing.js';
 
 const N = 100_000;
 const DAYS = ['2026-11-24', '2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28'];
@@ -84,14 +84,12 @@ async function timed(url: string, token: string = TOKENS.admin) {
   return { ms: performance.now() - t0, json: r.json() as { total: number; items: Finding[] } };
 }
 
-test('a deep page of 100,000 findings, sorted on the server, comes back quickly and right', async (t) => {
+test('a deep page of 100,000 findings, sorted on the server, comes back right (times are reported, not asserted: speed belongs in bench/)', async (t) => {
   const cold = await timed('/api/findings?limit=50');
   assert.equal(cold.json.total, N);
-  assert.ok(cold.ms < 20_000, `first request (reads 100,000 findings) took ${cold.ms.toFixed(0)} ms`);
   const url = '/api/findings?sort=destinations&order=desc&offset=50000&limit=50';
   await timed(url); // computes and keeps this order
   const warm = await timed(url);
-  assert.ok(warm.ms < 3_000, `a sorted page took ${warm.ms.toFixed(0)} ms`);
   t.diagnostic(
     `100,000 findings: first page ${cold.ms.toFixed(0)} ms (cold), sorted deep page ${warm.ms.toFixed(0)} ms (warm)`,
   );
@@ -114,7 +112,7 @@ test('a deep page of 100,000 findings, sorted on the server, comes back quickly 
     filtered.json.total,
     all.filter((f) => f.signature === '1433-3-152' && f.day === '2026-11-26').length,
   );
-  assert.ok(filtered.ms < 3_000, `a filtered page took ${filtered.ms.toFixed(0)} ms`);
+  t.diagnostic(`filtered page ${filtered.ms.toFixed(0)} ms`);
   const campus = await timed('/api/findings?limit=5&sort=ip', TOKENS.campusA);
   assert.equal(campus.json.total, N / 4);
   assert.ok(campus.json.items.every((f) => f.ip.startsWith('140.112.')));
@@ -148,7 +146,8 @@ test('the findings page shows one page of 100,000 and re-sorts on the server', {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('who').waitFor();
   const t0 = performance.now();
-  await page.goto(`${served.http}/#/findings?view=all`);
+  // The findings' days, as the time-range picker writes a custom range into the link.
+  await page.goto(`${served.http}/#/findings?view=all&from=2026-11-24T00:00Z&to=2026-11-29T00:00Z`);
   await page.getByTestId('pager').filter({ hasText: '1–50 of 100,000' }).waitFor();
   assert.equal(await page.getByTestId('findings-table').locator('tbody tr').count(), 50);
   await page.getByTestId('findings-table').locator('button[data-sort="destinations"]').click();
@@ -164,6 +163,6 @@ test('the findings page shows one page of 100,000 and re-sorts on the server', {
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByTestId('pager').filter({ hasText: '51–100 of 100,000' }).waitFor();
   const ms = performance.now() - t0;
-  assert.ok(ms < 30_000, `page, sort and next page took ${ms.toFixed(0)} ms`);
+  t.diagnostic(`page, sort and next page in the browser: ${ms.toFixed(0)} ms`);
   await page.screenshot({ path: join(screenshotDir(scratch.dir), 'findings-100k.png') });
 });

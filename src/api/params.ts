@@ -8,22 +8,20 @@
  */
 
 import { z } from 'zod';
+import { FlowhuntError } from '../errors.js';
 import { normalizeAddress, parseCidr } from '../flow/address.js';
-import { parseSignature, type SignatureKey } from '../hunt/signature.js';
+import { parseSignature, SIGNATURE_FORMS, type SignatureKey } from '../hunt/signature.js';
 
-/** An error answered as JSON `{ error, message }` with its HTTP status. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
+/** An error answered as JSON `{ error, message }` with its HTTP status from the registry (src/errors.ts). */
+export class ApiError extends FlowhuntError {
+  override name = 'ApiError';
+
+  get status(): number {
+    return this.spec.http;
   }
 }
 
-export const badRequest = (message: string) => new ApiError(400, 'bad_request', message);
+export const badRequest = (message: string) => new ApiError('bad_request', message);
 
 /** A string parameter turned into a value by `parse`, or refused with `message`. */
 function parsed<T>(parse: (s: string) => T | undefined, message: (s: string) => string, doc: string) {
@@ -86,8 +84,8 @@ export const cidr = parsed(
 
 export const signature = parsed(
   (s): SignatureKey | undefined => parseSignature(s),
-  (s) => `${JSON.stringify(s)} is not a signature PORT-PACKETS-OCTETS (e.g. 22-4-240 or 53-1-64/udp)`,
-  'a port-packets-octets signature, optionally with /tcp or /udp',
+  (s) => `${JSON.stringify(s)} is not a signature: ${SIGNATURE_FORMS}`,
+  `a signature: ${SIGNATURE_FORMS}`,
 );
 
 export const organisation = z
@@ -96,7 +94,8 @@ export const organisation = z
   .max(200, 'an organisation name is at most 200 characters')
   .describe('an organisation name from the directory');
 
-function intIn(min: number, max: number, what: string) {
+/** A whole number in [min, max]. */
+export function intIn(min: number, max: number, what: string) {
   return parsed(
     (s) => (/^\d{1,10}$/.test(s) && Number(s) >= min && Number(s) <= max ? Number(s) : undefined),
     (s) => `${what} must be a whole number from ${min} to ${max}, not ${JSON.stringify(s)}`,

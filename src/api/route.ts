@@ -23,34 +23,43 @@ export interface ApiEnv {
   ingest: IngestRate;
 }
 
-export interface RouteContext<Q, P> extends ApiEnv {
+export interface RouteContext<Q, P, B = unknown> extends ApiEnv {
   query: Q;
   params: P;
+  /** The JSON body of a POST (validated by the route's `body` schema). */
+  body: B;
   scope: Scope;
   reply: FastifyReply;
   request: FastifyRequest;
 }
 
-export interface RouteDef<Q extends AnyObject, P extends AnyObject> {
+export type Method = 'GET' | 'POST' | 'DELETE';
+
+export interface RouteDef<Q extends AnyObject, P extends AnyObject, B extends AnyObject> {
+  /** GET when absent. Writes (POST, DELETE) are admin-only or check the scope of what they change. */
+  method?: Method;
   /** A Fastify path under `/api/`, `:name` for a path parameter. */
   path: string;
   summary: string;
   tag: string;
   query?: Q;
   params?: P;
+  body?: B;
   /** Media types of a successful answer (JSON when absent). */
   produces?: string[];
   /** Only an admin token may call it. */
   adminOnly?: boolean;
-  handler(c: RouteContext<z.output<Q>, z.output<P>>): Promise<unknown>;
+  handler(c: RouteContext<z.output<Q>, z.output<P>, z.output<B>>): Promise<unknown>;
 }
 
 export interface Route {
+  method?: Method;
   path: string;
   summary: string;
   tag: string;
   query?: AnyObject;
   params?: AnyObject;
+  body?: AnyObject;
   produces?: string[];
   adminOnly?: boolean;
   handler(c: RouteContext<unknown, unknown>): Promise<unknown>;
@@ -59,9 +68,11 @@ export interface Route {
 const EMPTY = z.strictObject({});
 
 /** Declares a route; the handler's query and params are typed from the schemas. */
-export function route<Q extends AnyObject = typeof EMPTY, P extends AnyObject = typeof EMPTY>(
-  d: RouteDef<Q, P>,
-): Route {
+export function route<
+  Q extends AnyObject = typeof EMPTY,
+  P extends AnyObject = typeof EMPTY,
+  B extends AnyObject = typeof EMPTY,
+>(d: RouteDef<Q, P, B>): Route {
   return d as unknown as Route;
 }
 
@@ -70,23 +81,31 @@ export interface Mount extends ApiEnv {
 }
 
 function parse(schema: AnyObject | undefined, value: unknown, where: string): unknown {
+  if (where === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value)))
+    throw new ApiError('bad_request', 'the body must be a JSON object');
   const input = (value ?? {}) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(input))
-    if (Array.isArray(v)) throw new ApiError(400, 'bad_request', `${where}.${k} is given more than once`);
+  if (where !== 'body')
+    for (const [k, v] of Object.entries(input))
+      if (Array.isArray(v)) throw new ApiError('bad_request', `${where}.${k} is given more than once`);
   const r = (schema ?? EMPTY).safeParse(input);
-  if (!r.success) throw new ApiError(400, 'bad_request', issueMessage(where, r.error, input));
+  if (!r.success) throw new ApiError('bad_request', issueMessage(where, r.error, input));
   return r.data;
 }
 
 export function mountRoutes(app: FastifyInstance, routes: readonly Route[], m: Mount): void {
   for (const r of routes) {
-    app.get(r.path, async (request, reply) => {
-      const scope = m.scopeOf(request);
-      if (r.adminOnly && !scope.admin) throw new ApiError(403, 'forbidden', `${r.path} needs an admin token`);
-      const params = parse(r.params, request.params, 'path');
-      const query = parse(r.query, request.query, 'query');
-      const { scopeOf: _, ...env } = m;
-      return r.handler({ ...env, query, params, scope, reply, request });
+    app.route({
+      method: r.method ?? 'GET',
+      url: r.path,
+      handler: async (request, reply) => {
+        const scope = m.scopeOf(request);
+        if (r.adminOnly && !scope.admin) throw new ApiError('forbidden', `${r.path} needs an admin token`);
+        const params = parse(r.params, request.params, 'path');
+        const query = parse(r.query, request.query, 'query');
+        const body = r.body ? parse(r.body, request.body, 'body') : undefined;
+        const { scopeOf: _, ...env } = m;
+        return r.handler({ ...env, query, params, body, scope, reply, request });
+      },
     });
   }
 }
@@ -119,11 +138,17 @@ export function openApiDocument(routes: readonly Route[], version: string): obje
       }
     }
     const content = Object.fromEntries((r.produces ?? ['application/json']).map((t) => [t, {}]));
-    paths[path] = {
-      get: {
+    paths[path] ??= {};
+    paths[path]![(r.method ?? 'GET').toLowerCase()] = {
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.body) } } } }
+        : {}),
+      ...{
         summary: r.summary,
         tags: [r.tag],
-        operationId: r.path.replace(/^\/api\//, '').replace(/[^A-Za-z0-9]+/g, '_') || 'root',
+        operationId:
+          `${r.method && r.method !== 'GET' ? `${r.method.toLowerCase()}_` : ''}${r.path.replace(/^\/api\//, '').replace(/[^A-Za-z0-9]+/g, '_')}` ||
+          'root',
         ...(parameters.length ? { parameters } : {}),
         ...(r.adminOnly ? { description: 'Admin tokens only.' } : {}),
         responses: {

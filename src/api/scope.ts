@@ -11,6 +11,7 @@
  */
 
 import type { Directory } from '../enrich/directory.js';
+import { type Cidr, cidrContains, parseCidr } from '../flow/address.js';
 import type { Principal } from './auth.js';
 
 /** What scoping needs from the organisation directory. */
@@ -52,6 +53,27 @@ export class Scope {
 
   sees(ip: string): boolean {
     return this.orgs === null || this.seesOrg(this.directory.orgOf(ip));
+  }
+
+  /**
+   * Whether every address of `net` is one this principal sees: the network
+   * lies inside a prefix of one of its organisations and holds no
+   * more-specific prefix of another organisation. (What a scoped token may
+   * write rules about.)
+   */
+  ownsNetwork(net: Cidr): boolean {
+    if (this.orgs === null) return true;
+    const inside = (outer: Cidr, inner: Cidr) =>
+      inner.bits >= outer.bits && cidrContains(outer, inner.first) && cidrContains(outer, inner.last);
+    let owner: { org: string; bits: number } | undefined;
+    for (const org of this.directory.names())
+      for (const text of this.directory.cidrsOf(org) ?? []) {
+        const c = parseCidr(text);
+        if (!c) continue;
+        if (inside(c, net) && (!owner || c.bits > owner.bits)) owner = { org, bits: c.bits };
+        else if (inside(net, c) && c.bits > net.bits && !this.orgs.has(org)) return false;
+      }
+    return owner !== undefined && this.orgs.has(owner.org);
   }
 
   /** The organisations listed for this principal: all of them for an admin. */

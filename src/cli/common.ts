@@ -1,14 +1,18 @@
 /**
  * @module What every command shares: the global options, opening the store,
  * parsing times, and turning errors into one line on stderr and a non-zero exit.
+ * Every command file imports this at start-up, so it loads nothing heavy
+ * itself: the configuration, the store and the enricher are imported when a
+ * command first needs them.
  */
 
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type Config, ConfigError, loadConfig } from '../config.js';
-import { Enricher } from '../enrich/index.js';
-import { openStore } from '../store/open.js';
-import { type FlowStore, StoreError } from '../store/types.js';
+import type { Config } from '../config.js';
+import type { Enricher } from '../enrich/index.js';
+import { classify, FlowhuntError } from '../errors.js';
+import type { DuckStoreOptions } from '../store/duckdb/index.js';
+import type { FlowStore } from '../store/types.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -18,8 +22,12 @@ export interface GlobalOptions {
 }
 
 /** An error whose message is all the user needs; printed as one line. */
-export class UsageError extends Error {
+export class UsageError extends FlowhuntError {
   override name = 'UsageError';
+
+  constructor(message: string) {
+    super('usage', message);
+  }
 }
 
 export function addGlobalOptions(cmd: Command): Command {
@@ -37,27 +45,66 @@ export interface Context {
   json: boolean;
 }
 
+/** What a command that uses the configuration for nothing but the store needs (`query`, `days`). */
+export type StoreContext = Omit<Context, 'config'>;
+
+/**
+ * The store of a command that reads nothing else from the configuration.
+ * Without `--config` the configuration is its defaults, so its schemas
+ * (zod, and every stage's part of the schema: a tenth of a second, a third
+ * of a short query's start-up) are not loaded to learn the data directory.
+ */
+export async function storeContext(opts: GlobalOptions): Promise<StoreContext> {
+  if (opts.config !== undefined) return context(opts);
+  const { DEFAULT_DATA_DIR } = await import('../store/open.js');
+  const dataDir = resolve(opts.data ?? process.env['FLOWHUNT_DATA'] ?? DEFAULT_DATA_DIR);
+  const storeUrl = opts.store ?? process.env['FLOWHUNT_STORE'] ?? `duckdb:${dataDir}`;
+  return { dataDir, storeUrl, json: opts.json === true };
+}
+
 export async function context(opts: GlobalOptions): Promise<Context> {
+  // Loaded here, not at start-up: `flowhunt --help` needs none of the configuration's schemas.
+  const { loadConfig } = await import('../config.js');
   const config = await loadConfig(opts.config);
   const dataDir = resolve(opts.data ?? process.env['FLOWHUNT_DATA'] ?? config.data);
   const storeUrl = opts.store ?? process.env['FLOWHUNT_STORE'] ?? config.store ?? `duckdb:${dataDir}`;
   return { config, dataDir, storeUrl, json: opts.json === true };
 }
 
-export async function withStore<T>(ctx: Context, fn: (s: FlowStore) => Promise<T>): Promise<T> {
-  const store = await openStore(ctx.storeUrl);
+/**
+ * Opens the store for one command. A read refuses a store that does not
+ * exist (error `no_store`); only the commands that write flows (`import`,
+ * `simulate --out store`) pass `create: true`.
+ */
+export async function withStore<T>(
+  ctx: Pick<Context, 'storeUrl'> & { config?: Context['config'] },
+  fn: (s: FlowStore) => Promise<T>,
+  opts: DuckStoreOptions = {},
+): Promise<T> {
+  // Without a configuration (`query`, `days` with no --config), DuckDB's own limit.
+  const memoryLimit = ctx.config?.storeMemoryLimit;
+  opts = { create: false, ...(memoryLimit ? { memoryLimit } : {}), ...opts };
+  const { openStore } = await import('../store/open.js');
+  const store = await openStore(ctx.storeUrl, opts);
+  let result: T;
   try {
-    return await fn(store);
-  } finally {
-    await store.close();
+    result = await fn(store);
+  } catch (e) {
+    // The command's own error is the one to report, not a second failure while closing (a full disk).
+    await store.close().catch(() => undefined);
+    throw e;
   }
+  await store.close();
+  return result;
 }
 
 /** Opens the organisation directory and geo databases the config names; a bad file is a usage error. */
 export async function openEnricher(ctx: Context): Promise<Enricher> {
   try {
+    const { Enricher } = await import('../enrich/index.js');
     return await Enricher.open(ctx.config.enrich);
   } catch (e) {
+    if (e instanceof FlowhuntError) throw e;
     throw new UsageError((e as Error).message);
   }
 }
@@ -82,13 +129,29 @@ export function parseTime(text: string, what = 'time'): number {
   return v;
 }
 
+export interface RangeOpts extends GlobalOptions {
+  from?: string;
+  to?: string;
+}
+
+/** `--from`/`--to`, either optional; `--to` must come after `--from`. */
+export function range(opts: RangeOpts): { from?: number; to?: number } {
+  const from = opts.from ? parseTime(opts.from, '--from') : undefined;
+  const to = opts.to ? parseTime(opts.to, '--to') : undefined;
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
+  return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}
+
 export function parsePositiveInt(text: string, what: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1)
     throw new UsageError(`${what} must be a positive whole number, not ${JSON.stringify(text)}`);
   return Number(text);
 }
 
-/** Wraps a command action: known errors become one line on stderr and exit 1. */
+/**
+ * Wraps a command action: a registered error (src/errors.ts) becomes one line
+ * on stderr and its exit status; anything else is a bug, printed with its stack, exit 2.
+ */
 export function action<A extends unknown[]>(
   fn: (...args: A) => Promise<void>,
 ): (...args: A) => Promise<void> {
@@ -96,10 +159,10 @@ export function action<A extends unknown[]>(
     try {
       await fn(...args);
     } catch (e) {
+      const { code, spec } = classify(e);
       const err = e as Error;
-      const known = err instanceof UsageError || err instanceof ConfigError || err instanceof StoreError;
-      process.stderr.write(`flowhunt: ${known ? err.message : (err.stack ?? String(err))}\n`);
-      process.exitCode = known ? 1 : 2;
+      process.stderr.write(`flowhunt: ${code === 'internal' ? (err.stack ?? String(err)) : err.message}\n`);
+      process.exitCode = spec.exit;
     }
   };
 }

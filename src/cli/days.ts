@@ -1,26 +1,24 @@
 /** @module `flowhunt days`: the day partitions in the store, and retention. */
 
 import type { Command } from 'commander';
+import { declare } from './commands.js';
 import {
   action,
   addGlobalOptions,
-  context,
   fmtNum,
   type GlobalOptions,
   parsePositiveInt,
   printJson,
+  storeContext,
   withStore,
 } from './common.js';
 
 export function register(program: Command): void {
   addGlobalOptions(
-    program
-      .command('days')
-      .description('list the stored days (flows, files, size); --retain N drops days older than N days')
-      .option('--retain <days>', 'drop day partitions older than this many days'),
+    declare(program, 'days').option('--retain <days>', 'drop day partitions older than this many days'),
   ).action(
     action(async (opts: GlobalOptions & { retain?: string }) => {
-      const ctx = await context(opts);
+      const ctx = await storeContext(opts);
       await withStore(ctx, async (store) => {
         const dropped = opts.retain ? await store.retain(parsePositiveInt(opts.retain, '--retain')) : [];
         const days = await store.days();

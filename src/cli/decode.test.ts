@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readPcapPayloads } from '../decode/testdata-tools.js';
 import { emptyRecord } from '../flow/record.js';
+import { readPcapPayloads } from '../testing/datagrams.js';
 import { type CliResult, fixture, runCli, tempDir } from '../testing/helpers.js';
 
 const capture = (name: string) => fixture(import.meta.url, `../../decode/testdata/${name}`);

@@ -16,17 +16,11 @@ import { flagsText, protocolName } from '../flow/names.js';
 import type { FlowRecord } from '../flow/record.js';
 import { FILE_EXPORTER, isIpfixFile, readIpfixFile } from '../import/ipfix-file.js';
 import { captureFormat, openChunks, readCapture } from '../import/pcap.js';
+import { declare } from './commands.js';
 import { action, addGlobalOptions, fmtNum, type GlobalOptions, UsageError } from './common.js';
 
 export function register(program: Command): void {
-  addGlobalOptions(
-    program
-      .command('decode')
-      .description(
-        'decode a pcap/pcapng capture of NetFlow/IPFIX/sFlow exports, or an IPFIX file, and print the flows',
-      )
-      .argument('<file>', 'pcap, pcapng or IPFIX (RFC 5655) file'),
-  ).action(
+  addGlobalOptions(declare(program, 'decode')).action(
     action(async (file: string, opts: GlobalOptions) => {
       await decodeFile(file, opts.json === true);
     }),
@@ -124,12 +118,8 @@ function row(r: FlowRecord): string {
 
 export async function decodeFile(file: string, json: boolean): Promise<void> {
   const kind = await sniff(file);
-  // `flowhunt decode x.pcap | head` closes stdout early: stop quietly, as Unix tools do.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
-  const state = new DecoderState();
+  // A file is not a live flood: no records-per-second budget.
+  const state = new DecoderState({ maxRecordsPerSecond: Number.POSITIVE_INFINITY });
   const printer = new Printer(json);
   const batch = new FlowBatch();
   let datagrams = 0;

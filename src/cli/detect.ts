@@ -1,35 +1,25 @@
-/** @module `flowhunt detect` (replay 5-minute windows over stored flows) and `flowhunt reports`. */
+/** @module `flowhunt detect`: replay the 5-minute windows over stored flows and store the reports. */
 
 import type { Command } from 'commander';
 import { detectRange } from '../detect/index.js';
 import type { Report } from '../detect/report.js';
-import { readReports } from '../detect/report.js';
-import { ANOMALY_TYPES } from '../detect/rules.js';
-import { normalizeAddress } from '../flow/address.js';
+import { declare } from './commands.js';
 import {
   action,
   addGlobalOptions,
   context,
+  fmtNum,
   type GlobalOptions,
   parseTime,
   printJson,
   UsageError,
   withStore,
 } from './common.js';
-
-function line(r: Report): string {
-  const top = r.exceeded
-    .filter((e) => e.op === '>=')
-    .map((e) => `${e.metric} ${e.value} ≥ ${e.threshold}`)
-    .join('; ');
-  return `${new Date(r.windowStart).toISOString().slice(0, 16)}Z  ${r.type.padEnd(17)} ${r.role.padEnd(11)} ${r.ip.padEnd(16)} score ${String(r.score).padStart(6)}  ${top}  (streak ${r.duration.streak}, ${r.duration.minutes} min)`;
-}
+import { reportLine } from './report-line.js';
 
 export function register(program: Command): void {
   addGlobalOptions(
-    program
-      .command('detect')
-      .description('replay the 5-minute detection over stored flows and store the reports')
+    declare(program, 'detect')
       .requiredOption('--from <time>', 'first window (ISO 8601)')
       .requiredOption('--to <time>', 'end (exclusive)'),
   ).action(
@@ -40,6 +30,7 @@ export function register(program: Command): void {
       if (to <= from) throw new UsageError('--to must be after --from');
       await withStore(ctx, async (store) => {
         const all: Report[] = [];
+        let shown = Date.now();
         await detectRange(
           store,
           from,
@@ -47,40 +38,20 @@ export function register(program: Command): void {
           { thresholds: ctx.config.detect, interfaceNames: ctx.config.interfaces },
           (w) => {
             all.push(...w.reports);
-            if (!ctx.json) for (const r of w.reports) process.stdout.write(`${line(r)}\n`);
+            if (!ctx.json) for (const r of w.reports) process.stdout.write(`${reportLine(r)}\n`);
+          },
+          (p) => {
+            // A long replay says how far it is (at most once a second), on stderr.
+            const now = Date.now();
+            if (p.done < p.total && now - shown < 1000) return;
+            shown = now;
+            process.stderr.write(
+              `detect: ${p.done}/${p.total} windows with flows (${Math.floor((p.done / p.total) * 100)}%)${process.stderr.isTTY && p.done < p.total ? '\r' : '\n'}`,
+            );
           },
         );
         if (ctx.json) printJson(all);
-        else process.stderr.write(`${all.length} reports\n`);
-      });
-    }),
-  );
-
-  addGlobalOptions(
-    program
-      .command('reports')
-      .description('list stored anomaly reports')
-      .option('--from <time>', 'from this window on')
-      .option('--to <time>', 'windows before this time')
-      .option('--type <type>', `one of ${ANOMALY_TYPES.join(', ')}`)
-      .option('--ip <addr>', 'reports about this address'),
-  ).action(
-    action(async (opts: GlobalOptions & { from?: string; to?: string; type?: string; ip?: string }) => {
-      const ctx = await context(opts);
-      if (opts.type && !(ANOMALY_TYPES as readonly string[]).includes(opts.type)) {
-        throw new UsageError(`--type must be one of ${ANOMALY_TYPES.join(', ')}`);
-      }
-      const ip = opts.ip ? normalizeAddress(opts.ip) : undefined;
-      if (opts.ip && !ip) throw new UsageError(`--ip ${JSON.stringify(opts.ip)} is not an IP address`);
-      const from = opts.from ? parseTime(opts.from, '--from') : undefined;
-      const to = opts.to ? parseTime(opts.to, '--to') : undefined;
-      await withStore(ctx, async (store) => {
-        const reports = (await readReports(store, from, to))
-          .filter((r) => !opts.type || r.type === opts.type)
-          .filter((r) => !ip || r.ip === ip);
-        if (ctx.json) return printJson(reports);
-        for (const r of reports) process.stdout.write(`${line(r)}\n`);
-        process.stderr.write(`${reports.length} reports\n`);
+        else process.stderr.write(`${fmtNum(all.length)} reports\n`);
       });
     }),
   );

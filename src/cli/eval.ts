@@ -7,6 +7,7 @@ import { score } from '../eval/score.js';
 import { learnSignatures } from '../hunt/catalog.js';
 import { findingsBetween } from '../hunt/master.js';
 import type { Truth } from '../simulate/truth.js';
+import { declare } from './commands.js';
 import {
   action,
   addGlobalOptions,
@@ -21,10 +22,10 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function register(program: Command): void {
   addGlobalOptions(
-    program
-      .command('eval')
-      .description('score stored reports, signatures and hunt findings against a simulator truth file')
-      .requiredOption('--truth <file>', 'the JSON written by flowhunt simulate --truth'),
+    declare(program, 'eval').requiredOption(
+      '--truth <file>',
+      'the JSON written by flowhunt simulate --truth',
+    ),
   ).action(
     action(async (opts: GlobalOptions & { truth: string }) => {
       const ctx = await context(opts);
@@ -71,6 +72,10 @@ export function register(program: Command): void {
         out(
           `hunt: ${r.hunt.found}/${r.hunt.smallMembers} small-scale members found (recall ${pct(r.hunt.recall)}); precision ${pct(r.hunt.precision)} of ${r.hunt.reportedSmallScale} hosts the hunt added`,
         );
+        for (const f of r.hunt.families)
+          out(
+            `  ${f.family.padEnd(14)} ${`${f.found}/${f.smallMembers}`.padStart(9)} (recall ${pct(f.recall)})`,
+          );
         for (const f of r.hunt.falsePositives.slice(0, 20))
           out(`  false positive ${f.ip} (${f.role}: ${f.what}) on ${f.signature}`);
       });

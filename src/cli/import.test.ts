@@ -24,7 +24,7 @@ async function seeded(dir: string): Promise<string> {
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     r.stdout,
-    'imported 40 flows (6199996 packets, 5320439650 bytes) from 1 file; 0 lines rejected\n',
+    'imported 40 flows (6,199,996 packets, 5,320,439,650 bytes) from 1 file; 0 lines rejected\n',
   );
   return data;
 }
@@ -48,7 +48,10 @@ test('import (cli): bad lines are reported as FILE:LINE: message, the rest is im
   const r = await runCli(['import', bad, '--data', join(dir, 'data')]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  assert.match(lines[0]!, /^imported 37 flows \(\d+ packets, \d+ bytes\) from 1 file; 3 lines rejected$/);
+  assert.match(
+    lines[0]!,
+    /^imported 37 flows \([\d,]+ packets, [\d,]+ bytes\) from 1 file; 3 lines rejected$/,
+  );
   assert.match(lines[1]!, new RegExp(`^${bad}:3: protocol \\(pr\\) "XTCP" is not valid$`));
   assert.equal(lines[2], `${bad}:5: expected 48 comma-separated fields, found 1`);
   assert.equal(
@@ -103,13 +106,19 @@ test('import (cli): every fatal error is one line on stderr, exit 1, and the sto
   mkdirSync(folder);
   const bad = withBadLines(dir);
   const cases: [string[], string][] = [
-    [[garbage], `${garbage}: not a recognised flow file (tried pcap, ipfix, nfdump-csv, binetflow, jsonl)`],
+    [
+      [garbage],
+      `${garbage}: not a recognised flow file (tried pcap, nfcapd, ipfix, nfdump-csv, binetflow, zeek, jsonl)`,
+    ],
     [[empty], `${empty}: empty file`],
     [[join(dir, 'nope.csv')], `${join(dir, 'nope.csv')}: cannot read (ENOENT: no such file or directory)`],
-    [[folder], `${folder}: cannot read (EISDIR: is a directory)`],
+    [
+      [folder],
+      `${folder}: cannot read (EISDIR: is a directory; use --recursive to import the flow files under it)`,
+    ],
     [
       [CSV, '--format', 'netflow'],
-      'unknown format "netflow"; use one of: auto, pcap, ipfix, nfdump-csv, binetflow, jsonl',
+      'unknown format "netflow"; use one of: auto, pcap, nfcapd, ipfix, nfdump-csv, binetflow, zeek, jsonl',
     ],
     [[CSV, bad, '--strict'], `${bad}:3: protocol (pr) "XTCP" is not valid (--strict: nothing was imported)`],
     [[CSV, garbage, '--format', 'nfdump-csv'], `${garbage}: no flow could be read as nfdump-csv`],
@@ -123,4 +132,50 @@ test('import (cli): every fatal error is one line on stderr, exit 1, and the sto
     assert.ok(r.stderr.startsWith(`flowhunt: ${message}`), r.stderr);
     assert.deepEqual(await snapshot(data), before, args.join(' '));
   }
+});
+
+test('import (cli): --tz reads zoneless times in that zone; without it one warning line after the summary; a bad zone is one error line', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'ctu.binetflow');
+  writeFileSync(
+    file,
+    'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label\n' +
+      '2011/08/11 01:30:00.000000,0.5,tcp,192.0.2.1,1025,   ->,192.0.2.2,80,REQ,0,0,1,60,60,flow=x\n' +
+      '2011/08/11 01:31:00.000000,0.0,man,0.0.0.0,0,   ->,0.0.0.0,0,STA,0,0,0,0,0,flow=x\n',
+  );
+  const env = { TZ: 'UTC' };
+  const plain = await runCli(['import', file, '--data', join(dir, 'utc')], { env });
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.equal(
+    plain.stdout,
+    'imported 1 flow (1 packet, 60 bytes) from 1 file; 0 lines rejected; 1 non-IP or management record skipped\n',
+  );
+  assert.equal(
+    plain.stderr,
+    `flowhunt: warning: ${file}: binetflow times carry no time zone; read as local (UTC) time — give --tz ZONE (e.g. Europe/Prague, +08:00) if they were written elsewhere\n`,
+  );
+  assert.deepEqual(
+    (await snapshot(join(dir, 'utc'))).days.map((d) => d.day),
+    ['2011-08-11'],
+  );
+
+  const prague = await runCli(['import', file, '--tz', 'Europe/Prague', '--data', join(dir, 'prague')], {
+    env,
+  });
+  assert.equal(prague.code, 0, prague.stderr);
+  assert.equal(prague.stderr, '');
+  assert.deepEqual(
+    (await snapshot(join(dir, 'prague'))).days.map((d) => d.day),
+    ['2011-08-10'],
+  );
+
+  const before = await snapshot(join(dir, 'utc'));
+  for (const zone of ['Mars/Olympus', '+25:00', '']) {
+    const bad = await runCli(['import', file, '--tz', zone, '--data', join(dir, 'utc')], { env });
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.equal(bad.stdout, '');
+    assert.equal(bad.stderr.split('\n').length, 2, bad.stderr);
+    assert.ok(bad.stderr.startsWith(`flowhunt: --tz ${JSON.stringify(zone)} is not a time zone`), bad.stderr);
+  }
+  assert.deepEqual(await snapshot(join(dir, 'utc')), before);
 });

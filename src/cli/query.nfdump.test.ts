@@ -11,8 +11,15 @@ import { test } from 'node:test';
 import { FlowBatch } from '../flow/batch.js';
 import { emptyRecord, type FlowRecord } from '../flow/record.js';
 import { openStore } from '../store/open.js';
-import { requireTool, runCli, tempDir } from '../testing/helpers.js';
-import { captureWithNfcapd, encodeNetflowV5, nfdump } from '../testing/nfcapd.js';
+import { requireTool, tempDir } from '../testing/helpers.js';
+import {
+  assertSameTop,
+  captureWithNfcapd,
+  encodeNetflowV5,
+  flowhuntStat as flowhunt,
+  type Row,
+  nfdumpStat as reference,
+} from '../testing/nfcapd.js';
 import { rng } from '../testing/rng.js';
 
 /**
@@ -89,77 +96,6 @@ const FILTERS = [
   'host 10.1.2.11 || dst port gt 8000',
   'if 2 and not proto tcp and packets le 6',
 ];
-
-interface Row {
-  key: string;
-  flows: number;
-  packets: number;
-  bytes: number;
-}
-
-interface Answer {
-  total: { flows: number; packets: number; bytes: number };
-  rows: Row[];
-}
-
-/** Reads `nfdump -s KEY/ORDER -o csv`: the rows, then a `Summary` block. */
-function parseNfdumpCsv(text: string): Answer {
-  const lines = text.split('\n');
-  const head = lines[0]!.split(',');
-  const col = (names: string[]) => head.findIndex((h) => names.includes(h));
-  const [val, fl, pkt, byt] = [col(['val']), col(['fl']), col(['ipkt', 'pkt']), col(['ibyt', 'byt'])];
-  assert.ok(val >= 0 && fl >= 0 && pkt >= 0 && byt >= 0, `nfdump csv header: ${lines[0]}`);
-  const rows: Row[] = [];
-  let i = 1;
-  for (; i < lines.length && lines[i] !== ''; i++) {
-    const c = lines[i]!.split(',');
-    rows.push({ key: c[val]!.trim(), flows: Number(c[fl]), packets: Number(c[pkt]), bytes: Number(c[byt]) });
-  }
-  const s = lines.indexOf('Summary');
-  assert.ok(s > 0, `no Summary in nfdump output:\n${text}`);
-  const sh = lines[s + 1]!.split(',');
-  const sv = lines[s + 2]!.split(',').map(Number);
-  const get = (n: string) => sv[sh.indexOf(n)]!;
-  return { total: { flows: get('flows'), packets: get('packets'), bytes: get('bytes') }, rows };
-}
-
-async function reference(file: string, stat: string, top: number, filter: string): Promise<Answer> {
-  return parseNfdumpCsv(await nfdump(['-r', file, '-s', stat, '-n', String(top), '-o', 'csv', filter]));
-}
-
-async function flowhunt(dir: string, stat: string, top: number, filter: string): Promise<Answer> {
-  // The filter goes in as separate words, as a shell user types it; flowhunt joins them.
-  const args = ['query', ...filter.split(' '), '--stat', stat, '--top', String(top), '--json', '--data', dir];
-  const r = await runCli(args);
-  assert.equal(r.code, 0, `${filter}: ${r.stderr}`);
-  const a = JSON.parse(r.stdout) as Answer;
-  return {
-    total: a.total,
-    rows: a.rows.map(({ key, flows, packets, bytes }) => ({ key, flows, packets, bytes })),
-  };
-}
-
-/**
- * Same top-N as nfdump: the same sequence of ordering values, every row
- * exactly as nfdump counts it, and the same keys wherever the order is
- * unambiguous (only a tie at the cut may pick other, equally ranked keys).
- */
-function assertSameTop(ours: Row[], ref: Row[], all: Row[], order: keyof Row, what: string): void {
-  assert.deepEqual(
-    ours.map((r) => r[order]),
-    ref.map((r) => r[order]),
-    `${what}: ordering values`,
-  );
-  const byKey = new Map(all.map((r) => [r.key, r]));
-  for (const r of ours) assert.deepEqual(r, byKey.get(r.key), `${what}: row ${r.key}`);
-  const cut = ref.at(-1)?.[order];
-  const above = (rows: Row[]) =>
-    rows
-      .filter((r) => r[order]! > cut!)
-      .map((r) => r.key)
-      .sort();
-  assert.deepEqual(above(ours), above(ref), `${what}: keys above the cut`);
-}
 
 test('query matches nfdump: totals and top-N for each filter', async (t) => {
   if (!requireTool(t, 'nfcapd') || !requireTool(t, 'nfdump')) return;

@@ -11,11 +11,9 @@
 import type { Command } from 'commander';
 import { flagsText, protocolName } from '../flow/names.js';
 import type { FlowRecord } from '../flow/record.js';
-import { compileFilter, FilterError } from '../store/filter/index.js';
-import type { Sql } from '../store/sql.js';
+import { askFlows } from '../store/ask.js';
+import { FilterError } from '../store/filter/index.js';
 import {
-  type Dialect,
-  type FlowQuery,
   STAT_KEYS,
   STAT_ORDERS,
   type StatKey,
@@ -23,15 +21,16 @@ import {
   type StatRow,
   type Totals,
 } from '../store/types.js';
+import { declare } from './commands.js';
 import {
   action,
   addGlobalOptions,
-  context,
   fmtScaled,
   type GlobalOptions,
   parsePositiveInt,
   parseTime,
   printJson,
+  storeContext,
   UsageError,
   withStore,
 } from './common.js';
@@ -55,16 +54,12 @@ const KEY_TITLES: Record<StatKey, string> = {
   dstport: 'Dst Port',
   port: 'Port',
   proto: 'Protocol',
+  exporter: 'Exporter',
 };
 
 export function register(program: Command): void {
   addGlobalOptions(
-    program
-      .command('query')
-      .description(
-        'list flows or top-N statistics matching an nfdump filter, e.g. "proto tcp and dst port 22"',
-      )
-      .argument('[filter...]', 'nfdump filter expression (words are joined with spaces)')
+    declare(program, 'query')
       .option('--from <time>', 'flows ending at or after this time (ISO 8601)')
       .option('--to <time>', 'flows ending before this time (ISO 8601)')
       .option(
@@ -75,7 +70,7 @@ export function register(program: Command): void {
       .option('--limit <n>', `flows listed without --stat (default ${DEFAULT_LIMIT})`),
   ).action(
     action(async (words: string[], opts: QueryOptions) => {
-      const ctx = await context(opts);
+      const ctx = await storeContext(opts);
       const stat = opts.stat === undefined ? undefined : parseStat(opts.stat);
       const top = opts.top === undefined ? DEFAULT_TOP : parsePositiveInt(opts.top, '--top');
       const limit = opts.limit === undefined ? DEFAULT_LIMIT : parsePositiveInt(opts.limit, '--limit');
@@ -85,27 +80,22 @@ export function register(program: Command): void {
         throw new UsageError(`--from ${opts.from} must be before --to ${opts.to}`);
       }
       const text = words.join(' ');
+      const question = { filter: text, from, to, limit, ...(stat ? { stat: { ...stat, top } } : {}) };
       await withStore(ctx, async (store) => {
-        const q: FlowQuery = { from, to, where: filterSql(text, store.dialect) };
-        const total = await store.totals(q);
-        if (stat) {
-          const rows = await store.stat(q, stat.key, stat.order, top);
-          if (ctx.json) return printJson({ total, rows });
-          process.stdout.write(statTable(stat.key, stat.order, top, rows, total));
-        } else {
-          const rows = await store.list(q, limit);
-          if (ctx.json) return printJson({ total, rows });
-          process.stdout.write(flowTable(rows, total));
-        }
+        const a = await filterErrorsAsUsage(() => askFlows(store, question));
+        if (ctx.json)
+          return printJson(a.rows ? { total: a.total, rows: a.rows } : { total: a.total, rows: a.flows });
+        if (a.rows) process.stdout.write(statTable(stat!.key, stat!.order, top, a.rows, a.total));
+        else process.stdout.write(flowTable(a.flows, a.total));
       });
     }),
   );
 }
 
-/** Compiles the filter before the store is opened, so a typo costs nothing. */
-function filterSql(text: string, dialect: Dialect): Sql {
+/** A filter that does not parse, as a usage error (its message points at the word). */
+async function filterErrorsAsUsage<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return compileFilter(text, dialect);
+    return await run();
   } catch (e) {
     if (e instanceof FilterError) throw new UsageError(`filter: ${e.message}`);
     throw e;
@@ -128,7 +118,7 @@ export function parseStat(text: string): { key: StatKey; order: StatOrder } {
 // ---------------------------------------------------------------- text output
 
 function statTable(key: StatKey, order: StatOrder, top: number, rows: StatRow[], t: Totals): string {
-  const isAddr = key.endsWith('ip');
+  const isAddr = key.endsWith('ip') || key === 'exporter';
   const keyW = isAddr ? Math.max(15, ...rows.map((r) => r.key.length)) : 10;
   const head = [
     'Date first seen'.padEnd(23),

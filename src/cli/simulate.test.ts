@@ -106,7 +106,7 @@ describe('flowhunt simulate', () => {
     const cases: [string[], RegExp][] = [
       [
         ['--scenario', 'nope', '--out', 'store'],
-        /unknown scenario "nope" \(known: demo, day, paper, baseline\)/,
+        /unknown scenario "nope" \(known: demo, day, paper, profiles, baseline\)/,
       ],
       [['--scenario', 'demo', '--out', 'tcp://x:1'], /use udp:\/\/HOST:PORT/],
       [['--scenario', 'demo', '--out', 'udp://127.0.0.1:2055?format=v5'], /format must be v9 or ipfix/],

@@ -9,7 +9,8 @@ import { IpfixFileWriter } from '../simulate/output/ipfix-file.js';
 import { parseOutTarget } from '../simulate/output/target.js';
 import { UdpSender } from '../simulate/output/udp.js';
 import { scenarioNames } from '../simulate/scenarios.js';
-import { createSimulation, DEFAULT_FROM, type Simulation, SimulationError } from '../simulate/simulation.js';
+import { createSimulation, DEFAULT_FROM } from '../simulate/simulation.js';
+import { declare } from './commands.js';
 import {
   action,
   addGlobalOptions,
@@ -49,9 +50,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 
 export function register(program: Command): void {
   addGlobalOptions(
-    program
-      .command('simulate')
-      .description('generate realistic backbone flows with labelled ground truth')
+    declare(program, 'simulate')
       .requiredOption('--scenario <name>', `scenario: ${scenarioNames().join(', ')}`)
       .option('--seed <n>', 'random seed: the same seed gives the same flows, byte for byte', '1')
       .option('--from <time>', `start of simulated time (default ${new Date(DEFAULT_FROM).toISOString()})`)
@@ -73,19 +72,13 @@ export function register(program: Command): void {
       const scale = number(opts.scale, '--scale', (v) => v > 0 && v <= 10_000);
       if (opts.live && opts.from) throw new UsageError('--live starts now; leave out --from');
       const from = opts.live ? Date.now() : opts.from ? parseTime(opts.from, '--from') : undefined;
-      let sim: Simulation;
-      try {
-        sim = createSimulation({
-          scenario: opts.scenario,
-          ...(seed !== undefined ? { seed } : {}),
-          ...(from !== undefined ? { from } : {}),
-          ...(hours !== undefined ? { hours } : {}),
-          ...(scale !== undefined ? { scale } : {}),
-        });
-      } catch (e) {
-        if (e instanceof SimulationError) throw new UsageError(e.message);
-        throw e;
-      }
+      const sim = createSimulation({
+        scenario: opts.scenario,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(from !== undefined ? { from } : {}),
+        ...(hours !== undefined ? { hours } : {}),
+        ...(scale !== undefined ? { scale } : {}),
+      });
       // UDP and file outputs encode each batch at once and can take a reused one; the store keeps them.
       // Ctrl-C ends a (live) run cleanly: what was generated is sent or stored, a partial file is dropped.
       const stop = new AbortController();
@@ -134,10 +127,14 @@ export function register(program: Command): void {
           throw new UsageError(`cannot write ${target.path}: ${(e as Error).message}`);
         }
       } else {
-        await withStore(ctx, async (store) => {
-          for await (const b of source(false)) if (b.length > 0) await store.append(b);
-          await store.flush();
-        });
+        await withStore(
+          ctx,
+          async (store) => {
+            for await (const b of source(false)) if (b.length > 0) await store.append(b);
+            await store.flush();
+          },
+          { create: true },
+        );
       }
 
       process.off('SIGINT', onSignal);

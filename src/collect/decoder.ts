@@ -19,10 +19,13 @@ export function createPacketDecoder(): PacketDecoder {
       else decodePacket(state, exporter, payload, receivedMs, out);
     },
     stats() {
+      const domains = state.domainStats();
       return state.exporterStats().map((s) => ({
+        domains: domains.get(s.exporter) ?? [],
         exporter: s.exporter,
         records: s.records,
         errors: Object.fromEntries(Object.entries(s.errors).filter(([, n]) => n > 0)),
+        dropped: Object.fromEntries(Object.entries(s.dropped).filter(([, n]) => n > 0)),
         sequenceGaps: s.sequenceGaps,
         templates: s.templates,
       }));

@@ -3,25 +3,39 @@
  *
  * Receive-side counters (datagrams, bytes, refused, dropped) are kept on the
  * main thread; decode-side counters (records, errors by code, sequence gaps =
- * exports lost upstream, templates held) come from the workers.
+ * exports lost upstream, templates held, records dropped) come from the
+ * workers.
+ *
+ * Series per exporter are bounded the way the decoders' state is
+ * (`src/decode/state.ts`): at most `maxExporters` source addresses have their
+ * own series; a new one takes the place of an idle one only (no datagram for
+ * `idleMs`), so an active exporter's series stay under a flood of datagrams
+ * from other addresses, which are counted together as exporter="other".
  */
 
-import { readFile } from 'node:fs/promises';
+import { type DomainStats, OVERFLOW_EXPORTER } from '../decode/index.js';
+import { kernelUdpSockets } from './procnet.js';
 
 export interface ExporterDecodeStats {
   exporter: string;
   records: number;
   errors: Record<string, number>;
+  /** Flow records dropped by reason (junk templates, over the rate limit). */
+  dropped?: Record<string, number>;
   sequenceGaps: number;
   templates: number;
+  /** Its domains (v9 source ids, IPFIX observation domains…): datagrams, records, lost, sampling, templates. */
+  domains?: DomainStats[];
 }
 
 export interface ReceiveStats {
   packets: number;
   bytes: number;
+  lastMs: number;
 }
 
 export class CollectorStats {
+  /** Per source address, least recently seen first; bounded (see the module comment). */
   readonly received = new Map<string, ReceiveStats>();
   /** Latest decode snapshot per worker, merged at exposition time. */
   readonly decoded = new Map<number, ExporterDecodeStats[]>();
@@ -34,14 +48,38 @@ export class CollectorStats {
   flushLastSeconds = 0;
   storeErrors = 0;
 
-  countReceived(exporter: string, bytes: number): void {
+  constructor(
+    readonly maxExporters = 4096,
+    readonly idleMs = 10 * 60_000,
+  ) {}
+
+  countReceived(exporter: string, bytes: number, packets = 1, nowMs = Date.now()): void {
     let s = this.received.get(exporter);
-    if (!s) {
-      s = { packets: 0, bytes: 0 };
+    if (s) {
+      this.received.delete(exporter);
       this.received.set(exporter, s);
+    } else {
+      // The overflow series is not one of the maxExporters places.
+      const own = this.received.size - (this.received.has(OVERFLOW_EXPORTER) ? 1 : 0);
+      if (own >= this.maxExporters) {
+        let oldest: [string, ReceiveStats] | undefined;
+        for (const x of this.received) {
+          if (x[0] === OVERFLOW_EXPORTER) continue;
+          oldest = x;
+          break;
+        }
+        if (oldest && nowMs - oldest[1].lastMs >= this.idleMs) this.received.delete(oldest[0]);
+        else exporter = OVERFLOW_EXPORTER;
+      }
+      s = this.received.get(exporter);
+      if (!s) {
+        s = { packets: 0, bytes: 0, lastMs: nowMs };
+        this.received.set(exporter, s);
+      }
     }
-    s.packets++;
+    s.packets += packets;
     s.bytes += bytes;
+    if (nowMs > s.lastMs) s.lastMs = nowMs;
   }
 
   decodedByExporter(): Map<string, ExporterDecodeStats> {
@@ -50,13 +88,22 @@ export class CollectorStats {
       for (const d of list) {
         const cur = out.get(d.exporter);
         if (!cur) {
-          out.set(d.exporter, { ...d, errors: { ...d.errors } });
+          out.set(d.exporter, {
+            ...d,
+            errors: { ...d.errors },
+            dropped: { ...d.dropped },
+            domains: [...(d.domains ?? [])],
+          });
           continue;
         }
+        // An exporter meets one worker (its address and port hash to one socket); if not, list both.
+        cur.domains = [...(cur.domains ?? []), ...(d.domains ?? [])];
         cur.records += d.records;
         cur.sequenceGaps += d.sequenceGaps;
         cur.templates += d.templates;
         for (const [k, v] of Object.entries(d.errors)) cur.errors[k] = (cur.errors[k] ?? 0) + v;
+        cur.dropped ??= {};
+        for (const [k, v] of Object.entries(d.dropped ?? {})) cur.dropped[k] = (cur.dropped[k] ?? 0) + v;
       }
     }
     return out;
@@ -67,7 +114,7 @@ function esc(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-class Exposition {
+export class Exposition {
   private lines: string[] = [];
   metric(
     name: string,
@@ -96,16 +143,8 @@ export interface Listener {
 /** Kernel receive-buffer drops of our UDP sockets, from /proc/net/udp{,6} (Linux only). */
 export async function kernelUdpDrops(ports: readonly number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 13) continue;
-      const port = Number.parseInt(f[1]!.split(':')[1] ?? '', 16);
-      if (!ports.includes(port)) continue;
-      out.set(port, (out.get(port) ?? 0) + Number(f[f.length - 1]));
-    }
-  }
+  for (const k of await kernelUdpSockets())
+    if (ports.includes(k.port)) out.set(k.port, (out.get(k.port) ?? 0) + k.drops);
   return out;
 }
 
@@ -138,6 +177,16 @@ export async function renderMetrics(s: CollectorStats, listeners: readonly Liste
     dec.flatMap((d) =>
       Object.entries(d.errors).map(
         ([code, n]) => [{ exporter: d.exporter, code }, n] as [Record<string, string>, number],
+      ),
+    ),
+  );
+  e.metric(
+    'flowhunt_exporter_dropped_records_total',
+    'counter',
+    'Flow records dropped, not stored, by reason: not-flows (a template that cannot carry flows), rate-limit, not-ip (a sampled frame that is not IP).',
+    dec.flatMap((d) =>
+      Object.entries(d.dropped ?? {}).map(
+        ([reason, n]) => [{ exporter: d.exporter, reason }, n] as [Record<string, string>, number],
       ),
     ),
   );

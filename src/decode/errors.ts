@@ -17,9 +17,15 @@ export const DECODE_ERROR_CODES = {
   'missing-template': 'a data set whose template has not arrived (held until it does)',
   'pending-dropped': 'a held data set dropped because the queue of its exporter was full',
   'template-evicted': 'a template evicted because its exporter/domain reached its template limit',
+  'junk-records':
+    'flow records dropped: their template cannot carry flows (no address or counter, under 4 bytes), or the exporter is over its records-per-second limit',
   'truncated-record': 'a data record running past the end of its set',
   'bad-sample': 'an sFlow sample or flow record that is truncated or inconsistent',
-  'unsupported-header': 'an sFlow sampled header that is not Ethernet, IPv4 or IPv6',
+  'unsupported-header': 'an sFlow sampled header that is not Ethernet, MPLS, IPv4 or IPv6',
+  'bad-header':
+    'a captured packet header (sFlow raw header, IPFIX dataLinkFrameSection / ipHeaderPacketSection) cut off before its IP header ends',
+  'bad-sampling':
+    'a sampling rate of 0, below 1 or above 16,777,216 (options data, a record or an sFlow sample): ignored, never used to scale',
   'decoder-fault': 'a bug in the decoder, caught so that it costs one datagram (never expected)',
 } as const;
 

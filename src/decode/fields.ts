@@ -55,6 +55,24 @@ export const F = {
   SAMPLING_PACKET_SPACE: 42,
   SAMPLING_SIZE: 43,
   SAMPLING_POPULATION: 44,
+  SAMPLING_PROBABILITY: 45,
+  ICMP_TC4: 46,
+  ICMP_TC6: 47,
+  ICMP_T4: 48,
+  ICMP_C4: 49,
+  ICMP_T6: 50,
+  ICMP_C6: 51,
+  /** A captured frame section starting at the data link (Ethernet) header. */
+  SECTION_L2: 52,
+  /** A captured section starting at the IP header. */
+  SECTION_IP: 53,
+  /** The packet after an MPLS label stack (starts at the IP header). */
+  SECTION_MPLS_PAYLOAD: 54,
+  IP_TOTAL_LENGTH: 55,
+  OBS_S: 56,
+  OBS_MS: 57,
+  OBS_US: 58,
+  OBS_NS: 59,
 } as const;
 
 /** Information element id → action, for the elements of IANA's registry (enterprise 0). */
@@ -79,11 +97,14 @@ const IE_ACTIONS: readonly (readonly [number, number])[] = [
   [24, F.PACKETS_POST], // postPacketDeltaCount (v9 OUT_PKTS)
   [27, F.SRC6],
   [28, F.DST6],
+  [32, F.ICMP_TC4], // icmpTypeCodeIPv4 (v9 ICMP_TYPE): type*256 + code
   [34, F.SAMPLING_INTERVAL],
   [48, F.SAMPLER_ID], // samplerId (v9 FLOW_SAMPLER_ID)
   [50, F.SAMPLER_RANDOM_INTERVAL], // samplerRandomInterval (v9 FLOW_SAMPLER_RANDOM_INTERVAL)
   [61, F.DIR],
   [62, F.NH6],
+  [104, F.SECTION_L2], // layer2packetSectionData (v9, Cisco datalink export)
+  [139, F.ICMP_TC6], // icmpTypeCodeIPv6
   [85, F.OCTETS_TOTAL], // octetTotalCount: devices such as the Cisco ASA send it instead of deltas
   [86, F.PACKETS_TOTAL],
   [150, F.START_S],
@@ -99,11 +120,24 @@ const IE_ACTIONS: readonly (readonly [number, number])[] = [
   [160, F.SYS_INIT_MS], // systemInitTimeMilliseconds: the base of the *SysUpTime elements
   [161, F.DURATION_MS],
   [162, F.DURATION_US],
+  [176, F.ICMP_T4], // icmpTypeIPv4 (Cisco ASA sends these four)
+  [177, F.ICMP_C4],
+  [178, F.ICMP_T6],
+  [179, F.ICMP_C6],
+  [224, F.IP_TOTAL_LENGTH], // ipTotalLength: the octets of a PSAMP packet record
   [302, F.SAMPLER_ID], // selectorId (PSAMP, RFC 5477) plays the sampler id's role
   [305, F.SAMPLING_PACKET_INTERVAL],
   [306, F.SAMPLING_PACKET_SPACE],
   [309, F.SAMPLING_SIZE],
   [310, F.SAMPLING_POPULATION],
+  [311, F.SAMPLING_PROBABILITY], // float64 (or float32): 1 in 1/p
+  [313, F.SECTION_IP], // ipHeaderPacketSection
+  [315, F.SECTION_L2], // dataLinkFrameSection (Juniper, Cisco datalink export, SRv6)
+  [317, F.SECTION_MPLS_PAYLOAD], // mplsPayloadPacketSection
+  [322, F.OBS_S], // observationTimeSeconds: when a PSAMP packet was seen
+  [323, F.OBS_MS],
+  [324, F.OBS_US],
+  [325, F.OBS_NS],
 ];
 
 const ACTION = new Uint8Array(65536);
@@ -138,6 +172,40 @@ export interface Template {
   readonly cost: number;
   /** The raw definition, to tell a refresh from a change. */
   readonly signature: string;
+  /**
+   * A data template whose records cannot be flows: none of its fields is an
+   * address (IPv4 of 4 bytes, IPv6 of 16) or a byte/packet counter, or its
+   * records are shorter than {@link MIN_FLOW_RECORD} bytes and hold no
+   * captured header (no exporter sends such records; a flood of them is junk). Its records are dropped and
+   * counted (`junk-records`, dropped reason `not-flows`), not stored.
+   */
+  readonly junk: boolean;
+}
+
+/** The shortest record that can name a host: one IPv4 address. Real exporters send 20 bytes or more. */
+export const MIN_FLOW_RECORD = 4;
+
+const SECTIONS: ReadonlySet<number> = new Set([F.SECTION_L2, F.SECTION_IP, F.SECTION_MPLS_PAYLOAD]);
+
+/** Counters, and captured headers (each record of those is a sampled packet that names its hosts). */
+const COUNTERS: ReadonlySet<number> = new Set([
+  F.SECTION_L2,
+  F.SECTION_IP,
+  F.SECTION_MPLS_PAYLOAD,
+  F.OCTETS,
+  F.PACKETS,
+  F.OCTETS_TOTAL,
+  F.PACKETS_TOTAL,
+  F.OCTETS_POST,
+  F.PACKETS_POST,
+]);
+
+function carriesFlow(action: number, len: number): boolean {
+  if (COUNTERS.has(action)) return true;
+  return (
+    ((action === F.SRC4 || action === F.DST4) && len === 4) ||
+    ((action === F.SRC6 || action === F.DST6) && len === 16)
+  );
 }
 
 /**
@@ -157,11 +225,15 @@ export function compileTemplate(
   let fixed = 0;
   let min = 0;
   let variable = false;
+  let carries = false;
+  let section = false;
   const sig: number[] = [options ? 1 : 0, v9Scopes];
   for (let i = 0; i < n; i++) {
     const f = fields[i]!;
     lens[i] = f.len;
     actions[i] = i < v9Scopes || f.pen !== 0 ? F.SKIP : ACTION[f.ie]!;
+    if (carriesFlow(actions[i]!, f.len)) carries = true;
+    if (SECTIONS.has(actions[i]!)) section = true;
     if (f.len === VARLEN) {
       variable = true;
       min += 1;
@@ -181,5 +253,7 @@ export function compileTemplate(
     minLen: min,
     cost: 128 + n * 48,
     signature: sig.join(','),
+    // A record of one variable-length frame section is a sampled packet, however short its minimum.
+    junk: !options && (!carries || (min < MIN_FLOW_RECORD && !section)),
   };
 }

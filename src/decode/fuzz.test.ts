@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { FlowBatch } from '../flow/batch.js';
-import { fixture } from '../testing/helpers.js';
-import { type DecodeResult, DecoderState, decodeAny, decodePacket, decodeSflow } from './index.js';
 import {
   Bytes,
   frame,
   ipfixMessage,
+  layer,
+  optionsTemplate,
   readPcapPayloads,
   type Spec,
   set,
@@ -24,7 +24,9 @@ import {
   sflowFlowSample,
   sflowRawHeader,
   templates,
-} from './testdata-tools.js';
+} from '../testing/datagrams.js';
+import { fixture } from '../testing/helpers.js';
+import { type DecodeResult, DecoderState, decodeAny, decodePacket, decodeSflow } from './index.js';
 
 const EXPORTER = [0, 0, 0xffff, 0xc0000201] as const;
 const RUNS = 2000;
@@ -58,6 +60,62 @@ function seeds(): Uint8Array[] {
   ];
   const rec = new Bytes().addr('10.0.0.1').u8(255).u16(3).raw([1, 2, 3]).u32(1).u32(2).build();
   out.push(ipfixMessage({ exportSecs: 1 }, [templates([256, fields]), set(256, rec, 2)]));
+  // Captured headers through tunnels and MPLS, as an IPFIX frame section and an sFlow raw header, and sampling options.
+  const tunnelled = layer.eth(
+    0x8847,
+    layer.mpls(
+      [16, 17],
+      layer.ipv6(
+        '2001:db8::1',
+        '2001:db8::2',
+        4,
+        layer.ipv4(
+          '10.0.0.1',
+          '10.0.0.2',
+          47,
+          layer.gre(0x86dd, layer.ipv6('2001:db8::3', '2001:db8::4', 58, layer.icmp(128, 0, 4)), 9),
+        ),
+      ),
+    ),
+  );
+  const section = new Bytes().u64(1).u8(tunnelled.length).raw(tunnelled).build();
+  out.push(
+    ipfixMessage({ exportSecs: 1 }, [
+      optionsTemplate(
+        300,
+        [[302, 8]],
+        [
+          [305, 4],
+          [306, 4],
+          [309, 4],
+          [310, 4],
+          [311, 8],
+        ],
+      ),
+      set(300, new Bytes().u64(1).u32(1).u32(9).u32(1).u32(256).u64(0).build()),
+      templates([
+        257,
+        [
+          [302, 8],
+          [315, 65535],
+        ],
+      ]),
+      set(257, section),
+    ]),
+  );
+  out.push(
+    sflowDatagram({ agent: '10.0.0.1', seq: 2, uptime: 1 }, [
+      sflowFlowSample({
+        seq: 3,
+        sourceIndex: 1,
+        rate: 10,
+        pool: 10,
+        input: 1,
+        output: 2,
+        records: [sflowRawHeader(tunnelled)],
+      }),
+    ]),
+  );
   return out;
 }
 
@@ -68,19 +126,23 @@ const LIMITS = {
   maxTemplates: 16,
   maxBytes: 8192,
   maxDomains: 8,
+  maxTotalBytes: 16384,
   maxExporters: 8,
   maxPendingSets: 4,
   maxPendingBytes: 4096,
 };
 
+/** Every limit is per exporter; the exporters that find no place share one more entry ("other"). */
+const ENTRIES = LIMITS.maxExporters + 1;
+
 function checkBounds(state: DecoderState): void {
   const t = state.templates.stats();
-  assert.ok(t.domains <= LIMITS.maxDomains);
-  assert.ok(t.bytes <= LIMITS.maxDomains * LIMITS.maxBytes);
+  assert.ok(t.domains <= ENTRIES * LIMITS.maxDomains);
+  assert.ok(t.bytes <= ENTRIES * LIMITS.maxTotalBytes);
   const p = state.pendingStats();
-  assert.ok(p.sets <= LIMITS.maxExporters * LIMITS.maxPendingSets);
-  assert.ok(p.bytes <= LIMITS.maxExporters * LIMITS.maxPendingBytes);
-  assert.ok(state.exporterStats().length <= LIMITS.maxExporters);
+  assert.ok(p.sets <= ENTRIES * LIMITS.maxPendingSets);
+  assert.ok(p.bytes <= ENTRIES * LIMITS.maxPendingBytes);
+  assert.ok(state.exporterStats().length <= ENTRIES);
 }
 
 function decodeChecked(

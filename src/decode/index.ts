@@ -24,7 +24,15 @@ import { type DecoderState, fail, finish, newContext } from './state.js';
 
 export type { DecodeError, DecodeErrorCode, DecodeResult } from './errors.js';
 export { DECODE_ERROR_CODES } from './errors.js';
-export { type DecoderLimits, DecoderState, type ExporterStats } from './state.js';
+export {
+  type DecoderLimits,
+  DecoderState,
+  type DomainStats,
+  DROP_REASONS,
+  type DropReason,
+  type ExporterStats,
+  OVERFLOW_EXPORTER,
+} from './state.js';
 export { TemplateCache, type TemplateCacheLimits } from './template-cache.js';
 
 function view(payload: Uint8Array): DataView {

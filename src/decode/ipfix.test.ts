@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FlowBatch } from '../flow/batch.js';
 import type { FlowRecord } from '../flow/record.js';
+import { Bytes, ipfixMessage, optionsTemplate, type Spec, set, templates } from '../testing/datagrams.js';
 import { type DecodeResult, DecoderState, decodePacket } from './index.js';
-import { Bytes, ipfixMessage, optionsTemplate, type Spec, set, templates } from './testdata-tools.js';
 
 const EXPORTER = [0, 0, 0xffff, 0xc0000201] as const; // 192.0.2.1
 const EXPORT_S = 1_700_000_000;
@@ -16,11 +16,15 @@ function run(msgs: Uint8Array[], state = new DecoderState()) {
   return { records: out.records(), results, state, errors: results.flatMap((r) => r.errors) };
 }
 
-/** One template (id 256) and one data record made of the given values. */
+/** One template (id 256) and one data record made of the given values, after a source address (a flow names a host). */
 function one(fields: readonly Spec[], data: Bytes): FlowRecord {
-  const r = run([ipfixMessage({ exportSecs: EXPORT_S }, [templates([256, fields]), set(256, data.build())])]);
+  const named = fields.some(([ie]) => ie === 8 || ie === 12 || ie === 27 || ie === 28);
+  const tpl: Spec[] = named ? [...fields] : [[8, 4], ...fields];
+  const rec = named ? data : new Bytes().addr('10.9.8.7').raw(data.build());
+  const r = run([ipfixMessage({ exportSecs: EXPORT_S }, [templates([256, tpl]), set(256, rec.build())])]);
   assert.deepEqual(r.errors, []);
   assert.equal(r.records.length, 1);
+  if (!named) assert.equal(r.records[0]!.sourceIPAddress, '10.9.8.7');
   return r.records[0]!;
 }
 
@@ -97,11 +101,12 @@ test('flowStart/EndSysUpTime (22/21) use systemInitTimeMilliseconds (160) from o
       templates([
         256,
         [
+          [8, 4],
           [22, 4],
           [21, 4],
         ],
       ]),
-      set(256, new Bytes().u32(1000).u32(61_000).build()),
+      set(256, new Bytes().addr('10.9.8.7').u32(1000).u32(61_000).build()),
     ]),
   ]);
   assert.deepEqual(r.errors, []);

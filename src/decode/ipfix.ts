@@ -103,9 +103,10 @@ function templates(ctx: PacketContext, dv: DataView, pos: number, end: number, o
 }
 
 function withdraw(ctx: PacketContext, id: number, options: boolean): void {
-  const cache = ctx.state.templates;
+  const { state, entry, domainKey } = ctx;
   // The set id itself as template id withdraws every template of that kind (§8.1).
-  if (id === (options ? OPTIONS_SET : TEMPLATE_SET)) cache.withdrawAll(ctx.domainKey, options);
-  else if (id >= 256) cache.withdraw(ctx.domainKey, id);
+  if (id === (options ? OPTIONS_SET : TEMPLATE_SET))
+    state.withdrawTemplates(entry, (c) => c.withdrawAll(domainKey, options));
+  else if (id >= 256) state.withdrawTemplates(entry, (c) => c.withdraw(domainKey, id));
   else fail(ctx, 'bad-template', `withdrawal of template ${id}`, id);
 }

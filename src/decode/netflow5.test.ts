@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { FlowBatch } from '../flow/batch.js';
 import { emptyRecord } from '../flow/record.js';
+import { readPcapPayloads } from '../testing/datagrams.js';
 import { fixture } from '../testing/helpers.js';
 import { encodeNetflowV5 } from '../testing/nfcapd.js';
 import { DecoderState, decodePacket } from './index.js';
-import { readPcapPayloads } from './testdata-tools.js';
 
 const EXPORTER = [0, 0, 0xffff, 0xc0000201] as const;
 

@@ -4,7 +4,7 @@
  * interval in its header (low 14 bits) and a flow sequence that counts flows.
  */
 
-import { enterDomain, fail, type PacketContext, trackSequence } from './state.js';
+import { admit, enterDomain, fail, type PacketContext, trackSequence } from './state.js';
 
 const RECORD = 48;
 
@@ -47,6 +47,7 @@ function decodeLegacy(ctx: PacketContext, dv: DataView, version: 1 | 5): void {
     trackSequence(ctx, info, dv.getUint32(16), n);
     rate = dv.getUint16(22) & 0x3fff || 1;
   }
+  n = admit(ctx, n);
   const out = ctx.out;
   out.reserve(n);
   for (let k = 0; k < n; k++) {

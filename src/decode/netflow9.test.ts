@@ -2,9 +2,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { FlowBatch } from '../flow/batch.js';
+import {
+  Bytes,
+  readPcapPayloads,
+  set,
+  v9OptionsTemplate,
+  v9Packet,
+  v9Templates,
+} from '../testing/datagrams.js';
 import { fixture } from '../testing/helpers.js';
 import { DecoderState, decodePacket } from './index.js';
-import { Bytes, readPcapPayloads, set, v9OptionsTemplate, v9Packet, v9Templates } from './testdata-tools.js';
 
 const A = [0, 0, 0xffff, 0x0a000001] as const;
 const B = [0, 0, 0xffff, 0x0a000002] as const;
@@ -199,4 +206,35 @@ test('the ipt-netflow capture: reduced-size (2-byte) interfaces decode, sets wit
       ['5.141.231.166', 1, 48, 7],
     ],
   );
+});
+
+test('per source id: datagrams, records, lost exports, sampling and templates (the exporters page)', () => {
+  const state = new DecoderState();
+  const opt = v9OptionsTemplate(
+    300,
+    [[1, 4]],
+    [
+      [34, 4],
+      [35, 1],
+    ],
+  );
+  const tpl = v9Templates([256, [[2, 4]]]);
+  const one = set(256, new Bytes().u32(1).build());
+  decode(state, [
+    v9Packet({ sysUptime: 1, unixSecs: SECS, seq: 0, sourceId: 1 }, [
+      opt,
+      set(300, new Bytes().u32(0).u32(64).u8(2).build(), 3),
+      tpl,
+    ]),
+    v9Packet({ sysUptime: 1, unixSecs: SECS, seq: 1, sourceId: 1 }, [one, one]),
+    // Two export packets of source 1 lost upstream (sequence 2 and 3).
+    v9Packet({ sysUptime: 1, unixSecs: SECS, seq: 4, sourceId: 1 }, [one]),
+    v9Packet({ sysUptime: 1, unixSecs: SECS, seq: 0, sourceId: 2 }, [tpl, one]),
+  ]);
+  const [stats] = [...state.domainStats().values()];
+  assert.deepEqual(stats, [
+    { version: '9', domain: 1, packets: 3, records: 3, lost: 2, sampling: [64], templates: 2 },
+    { version: '9', domain: 2, packets: 1, records: 1, lost: 0, sampling: [], templates: 1 },
+  ]);
+  assert.equal(state.exporterStats()[0]!.sequenceGaps, 2);
 });

@@ -4,11 +4,28 @@
  * flow or, for options data, kept as exporter state (sampling, system init
  * time). This is the mapping from protocol fields to the flow record
  * (GoFlow2's "producer"): counters scaled by sampling, times made absolute.
+ *
+ * Sampling (docs/exporters.md): a record's own interval, else its sampler's
+ * (options data per exporter/domain/sampler id), else its domain's, else 1.
+ * The interval is samplingInterval / samplerRandomInterval, else
+ * samplingPopulation / samplingSize, else (samplingPacketInterval +
+ * samplingPacketSpace) / samplingPacketInterval, else a lone
+ * samplingPacketInterval, else 1 / samplingProbability. Values of 0 or past
+ * {@link MAX_SAMPLING} are `bad-sampling` errors, never a scale.
+ *
+ * Captured headers (dataLinkFrameSection, ipHeaderPacketSection,
+ * mplsPayloadPacketSection) are read by `packet-header.ts`, the parser
+ * sFlow uses, and fill what the record's own fields leave out; a record of
+ * one sampled packet without counters counts 1 packet of its IP length.
+ * ICMP type and code elements become the destination port (type*256+code,
+ * source port 0). A record naming IPv4 and IPv6 hosts (a tunnel) is stored
+ * with one family's addresses, the one its ports and protocol belong to.
  */
 
 import type { FlowBatch } from '../flow/batch.js';
 import { F, type Template, VARLEN } from './fields.js';
-import { fail, type PacketContext } from './state.js';
+import { IpPacket, LINK_ETHERNET, LINK_IP, packetHeader } from './packet-header.js';
+import { admit, drop, fail, MAX_SAMPLING, type PacketContext } from './state.js';
 
 /** Seconds between the NTP epoch (1900) and the Unix epoch. */
 const NTP_UNIX = 2_208_988_800;
@@ -34,6 +51,23 @@ const H_END_D = 1 << 17;
 const H_DUR = 1 << 18;
 const H_SAMPLER = 1 << 19;
 const H_SYSINIT = 1 << 20;
+const H_PROTO = 1 << 21;
+const H_SPORT = 1 << 22;
+const H_DPORT = 1 << 23;
+const H_ICMP4 = 1 << 24;
+const H_ICMP6 = 1 << 25;
+const H_SECTION = 1 << 26;
+const H_IPLEN = 1 << 27;
+const H_TOS = 1 << 28;
+const H_FLAGS = 1 << 29;
+
+/** Which sampling elements a record states (a stated 0 is an error, an absent one is not). */
+const SP_INTERVAL = 1;
+const SP_PKT_INTERVAL = 2;
+const SP_PKT_SPACE = 4;
+const SP_SIZE = 8;
+const SP_POPULATION = 16;
+const SP_PROBABILITY = 32;
 
 /** The scratch record: plain numbers, reset per record, no allocation. */
 class Scratch {
@@ -74,6 +108,16 @@ class Scratch {
   ssize = 0;
   spop = 0;
   sysInit = 0;
+  /** Sampling elements stated ({@link SP_INTERVAL}...). */
+  samp = 0;
+  probability = 0;
+  icmp4 = 0;
+  icmp6 = 0;
+  /** The captured header: where it is in the datagram and what it starts with. */
+  secOff = 0;
+  secLen = 0;
+  secLink = 0;
+  ipLen = 0;
 
   reset(): void {
     this.have = 0;
@@ -92,10 +136,15 @@ class Scratch {
     this.sps = 0;
     this.ssize = 0;
     this.spop = 0;
+    this.samp = 0;
+    this.icmp4 = 0;
+    this.icmp6 = 0;
   }
 }
 
 const S = new Scratch();
+/** The captured header of the current record, once parsed. */
+const hdr = new IpPacket();
 
 /** Big-endian unsigned integer of any length (reduced-size encoding, RFC 7011 §6.2); exact to 2^53. */
 function uint(dv: DataView, p: number, len: number): number {
@@ -141,18 +190,72 @@ function field(a: number, dv: DataView, p: number, len: number): void {
       return;
     case F.PROTO:
       S.proto = uint(dv, p, len) & 0xff;
+      S.have |= H_PROTO;
       return;
     case F.TOS:
       S.tos = uint(dv, p, len) & 0xff;
+      S.have |= H_TOS;
       return;
     case F.FLAGS:
       S.flags = uint(dv, p, len) & 0xffff;
+      S.have |= H_FLAGS;
       return;
     case F.SPORT:
       S.sport = uint(dv, p, len) & 0xffff;
+      S.have |= H_SPORT;
       return;
     case F.DPORT:
       S.dport = uint(dv, p, len) & 0xffff;
+      S.have |= H_DPORT;
+      return;
+    case F.ICMP_TC4:
+      S.icmp4 = uint(dv, p, len) & 0xffff;
+      S.have |= H_ICMP4;
+      return;
+    case F.ICMP_TC6:
+      S.icmp6 = uint(dv, p, len) & 0xffff;
+      S.have |= H_ICMP6;
+      return;
+    case F.ICMP_T4:
+      S.icmp4 = (S.icmp4 & 0xff) | ((uint(dv, p, len) & 0xff) << 8);
+      S.have |= H_ICMP4;
+      return;
+    case F.ICMP_C4:
+      S.icmp4 = (S.icmp4 & 0xff00) | (uint(dv, p, len) & 0xff);
+      S.have |= H_ICMP4;
+      return;
+    case F.ICMP_T6:
+      S.icmp6 = (S.icmp6 & 0xff) | ((uint(dv, p, len) & 0xff) << 8);
+      S.have |= H_ICMP6;
+      return;
+    case F.ICMP_C6:
+      S.icmp6 = (S.icmp6 & 0xff00) | (uint(dv, p, len) & 0xff);
+      S.have |= H_ICMP6;
+      return;
+    case F.SECTION_L2:
+    case F.SECTION_IP:
+    case F.SECTION_MPLS_PAYLOAD:
+      // A data-link section wins over an IP one (it says more); otherwise the first is kept.
+      if (!(S.have & H_SECTION) || (a === F.SECTION_L2 && S.secLink !== LINK_ETHERNET)) {
+        S.secOff = p;
+        S.secLen = len;
+        S.secLink = a === F.SECTION_L2 ? LINK_ETHERNET : LINK_IP;
+        S.have |= H_SECTION;
+      }
+      return;
+    case F.IP_TOTAL_LENGTH:
+      S.ipLen = uint(dv, p, len);
+      S.have |= H_IPLEN;
+      return;
+    case F.OBS_S:
+      observed(uint(dv, p, len) * 1000);
+      return;
+    case F.OBS_MS:
+      observed(uint(dv, p, len));
+      return;
+    case F.OBS_US:
+    case F.OBS_NS:
+      if (len === 8) observed(ntpMs(dv, p));
       return;
     case F.SRC4:
       if (len === 4) {
@@ -286,27 +389,75 @@ function field(a: number, dv: DataView, p: number, len: number): void {
     case F.SAMPLING_INTERVAL:
     case F.SAMPLER_RANDOM_INTERVAL:
       S.interval = uint(dv, p, len);
+      S.samp |= SP_INTERVAL;
       return;
     case F.SAMPLING_PACKET_INTERVAL:
       S.spi = uint(dv, p, len);
+      S.samp |= SP_PKT_INTERVAL;
       return;
     case F.SAMPLING_PACKET_SPACE:
       S.sps = uint(dv, p, len);
+      S.samp |= SP_PKT_SPACE;
       return;
     case F.SAMPLING_SIZE:
       S.ssize = uint(dv, p, len);
+      S.samp |= SP_SIZE;
       return;
     case F.SAMPLING_POPULATION:
       S.spop = uint(dv, p, len);
+      S.samp |= SP_POPULATION;
+      return;
+    case F.SAMPLING_PROBABILITY:
+      if (len === 8 || len === 4) {
+        S.probability = len === 8 ? dv.getFloat64(p) : dv.getFloat32(p);
+        S.samp |= SP_PROBABILITY;
+      }
   }
 }
 
-/** The sampling interval a record states itself (0 = none): 1 of N, N+M (RFC 5476 §6.5.2) or population/size. */
+/** A PSAMP observation time: the packet's start and end, unless the record has flow times too. */
+function observed(ms: number): void {
+  if (!(S.have & H_START)) S.startMs = ms;
+  if (!(S.have & H_END)) S.endMs = ms;
+  S.have |= H_START | H_END;
+}
+
+/**
+ * The sampling interval a record states itself: 0 when it states none, -1
+ * when what it states is bogus (0, below 1, past {@link MAX_SAMPLING}).
+ * RFC 7012 / RFC 5477: samplingInterval and samplerRandomInterval are 1 in
+ * N; samplingSize of samplingPopulation packets are taken (N = population /
+ * size); samplingPacketInterval packets are taken, then samplingPacketSpace
+ * skipped (N = (interval + space) / interval; a lone packet interval is taken
+ * as 1 in N, as exporters that send only it mean); samplingProbability p is
+ * 1 in 1/p. Population/size come before the packet interval: Cisco IOS-XR
+ * states samplingPacketInterval 1 beside population 256 and size 1.
+ */
 function statedInterval(): number {
-  if (S.interval > 0) return S.interval;
-  if (S.spi > 0) return Math.round((S.spi + S.sps) / S.spi);
-  if (S.ssize > 0 && S.spop > 0) return Math.round(S.spop / S.ssize);
-  return 0;
+  const sp = S.samp;
+  if (sp === 0) return 0;
+  let n: number;
+  if (sp & SP_INTERVAL) n = S.interval;
+  else if ((sp & (SP_SIZE | SP_POPULATION)) === (SP_SIZE | SP_POPULATION))
+    n = S.ssize > 0 ? S.spop / S.ssize : 0;
+  else if (sp & SP_PKT_INTERVAL) n = S.spi > 0 ? (sp & SP_PKT_SPACE ? (S.spi + S.sps) / S.spi : S.spi) : 0;
+  else if (sp & SP_PROBABILITY) n = S.probability > 0 && S.probability <= 1 ? 1 / S.probability : 0;
+  else return 0; // a lone size, population or space says no rate
+  // Below 1 (a size over its population, a probability over 1) is as bogus as 0.
+  if (!(n >= 1 && n <= MAX_SAMPLING)) return -1;
+  return Math.round(n);
+}
+
+function badSampling(ctx: PacketContext, where: string): void {
+  const what =
+    S.samp & SP_INTERVAL
+      ? `interval ${S.interval}`
+      : S.samp & SP_SIZE && S.samp & SP_POPULATION
+        ? `size ${S.ssize} of population ${S.spop}`
+        : S.samp & SP_PKT_INTERVAL
+          ? `packet interval ${S.spi}, space ${S.sps}`
+          : `probability ${S.probability}`;
+  fail(ctx, 'bad-sampling', `${where} states sampling ${what}: ignored`);
 }
 
 /** A 32-bit uptime difference as a signed number: a small step "back" is skew, not a wrap. */
@@ -330,7 +481,9 @@ const MAX_SAMPLERS = 256;
 function keepOptions(ctx: PacketContext): void {
   const info = ctx.info!;
   const rate = statedInterval();
-  if (rate > 0) {
+  if (rate < 0)
+    badSampling(ctx, S.have & H_SAMPLER ? `options data of sampler ${S.samplerId}` : 'options data');
+  else if (rate > 0) {
     if (S.have & H_SAMPLER) {
       if (!info.samplers.has(S.samplerId) && info.samplers.size >= MAX_SAMPLERS) info.samplers.clear();
       info.samplers.set(S.samplerId, rate);
@@ -362,28 +515,127 @@ function address(
   v4: number,
   v6: Uint32Array,
 ): void {
-  if (h & b6 && (!(h & b4) || v6[0]! | v6[1]! | v6[2]! | v6[3]!)) {
-    col[a] = v6[0]!;
-    col[a + 1] = v6[1]!;
-    col[a + 2] = v6[2]!;
-    col[a + 3] = v6[3]!;
-  } else {
-    col[a] = 0;
-    col[a + 1] = 0;
-    col[a + 2] = 0xffff;
-    col[a + 3] = h & b4 ? v4 : 0;
+  if (h & b6 && (!(h & b4) || v6[0]! | v6[1]! | v6[2]! | v6[3]!)) put6(col, a, v6);
+  else put4(col, a, h & b4 ? v4 : 0);
+}
+
+function put6(col: Uint32Array, a: number, v6: Uint32Array): void {
+  col[a] = v6[0]!;
+  col[a + 1] = v6[1]!;
+  col[a + 2] = v6[2]!;
+  col[a + 3] = v6[3]!;
+}
+
+function put4(col: Uint32Array, a: number, v4: number): void {
+  col[a] = 0;
+  col[a + 1] = 0;
+  col[a + 2] = 0xffff;
+  col[a + 3] = v4;
+}
+
+const nonZero6 = (w: Uint32Array): boolean => (w[0]! | w[1]! | w[2]! | w[3]!) !== 0;
+
+/**
+ * For a record naming IPv4 and IPv6 hosts both (a tunnel: outer and inner
+ * header fields), the family whose header the protocol and ports describe:
+ * protocol 4 (IPv4 inside) is the outer IPv6 header's, 41 (IPv6 inside) the
+ * outer IPv4 header's, ICMP the IPv4 header's, ICMPv6 the IPv6 one's; any
+ * other protocol is the inner IPv4 packet's (4in6: DS-Lite, MAP, the tunnels
+ * deployed), since the exporter read it past the outer header.
+ * Returns 4 or 6, or 0 when the record is not of that kind.
+ */
+function tunnelFamily(h: number): 0 | 4 | 6 {
+  const has4 = (h & H_SRC4 && S.src4 !== 0) || (h & H_DST4 && S.dst4 !== 0);
+  const has6 = (h & H_SRC6 && nonZero6(S.src6)) || (h & H_DST6 && nonZero6(S.dst6));
+  if (!has4 || !has6) return 0;
+  if (S.proto === 4 || S.proto === 58) return 6;
+  return 4;
+}
+
+/** Parses the record's captured header into {@link hdr}; false (counted) when the record cannot be a flow. */
+function section(ctx: PacketContext, dv: DataView, t: Template): boolean {
+  const r = packetHeader(dv, S.secOff, S.secOff + S.secLen, S.secLink, hdr);
+  if (r === 'ip') return true;
+  const named = S.have & (H_SRC4 | H_SRC6 | H_DST4 | H_DST6);
+  if (r === 'truncated')
+    fail(
+      ctx,
+      'bad-header',
+      `template ${t.id}: a captured header of ${S.secLen} bytes is cut off before its IP header ends${named ? '' : ': record dropped'}`,
+      t.id,
+    );
+  if (named) {
+    S.have &= ~H_SECTION;
+    return true;
+  }
+  if (r === 'not-ip') drop(ctx, 'not-ip', 1);
+  return false;
+}
+
+/** Fills what the record's own fields leave out from its captured header. */
+function fillFromHeader(): void {
+  const h = S.have;
+  if (!(h & (H_SRC4 | H_SRC6 | H_DST4 | H_DST6))) {
+    if (hdr.v6) {
+      S.src6.set(hdr.src);
+      S.dst6.set(hdr.dst);
+      S.have |= H_SRC6 | H_DST6;
+    } else {
+      S.src4 = hdr.src[3]!;
+      S.dst4 = hdr.dst[3]!;
+      S.have |= H_SRC4 | H_DST4;
+    }
+  }
+  if (!(h & H_PROTO)) S.proto = hdr.proto;
+  if (!(h & H_SPORT)) S.sport = hdr.sport;
+  if (!(h & H_DPORT)) S.dport = hdr.dport;
+  if (!(h & H_TOS)) S.tos = hdr.tos;
+  if (!(h & H_FLAGS)) S.flags = hdr.flags;
+  // One sampled packet: 1 packet of its IP length, unless the record counts them itself.
+  if (!(h & (H_PKT | H_PKT_T | H_PKT_P))) {
+    S.packets = 1;
+    S.have |= H_PKT;
+  }
+  if (!(h & (H_OCT | H_OCT_T | H_OCT_P))) {
+    S.octets = h & H_IPLEN ? S.ipLen : hdr.ipLen;
+    S.have |= H_OCT;
   }
 }
 
-function emit(ctx: PacketContext): void {
+function emit(ctx: PacketContext, dv: DataView, t: Template): void {
+  if (S.have & H_SECTION) {
+    if (!section(ctx, dv, t)) return;
+    if (S.have & H_SECTION) fillFromHeader();
+  } else if (S.have & H_IPLEN && !(S.have & (H_OCT | H_OCT_T | H_OCT_P))) {
+    S.octets = S.ipLen;
+    S.have |= H_OCT;
+  }
+  if (admit(ctx, 1) !== 1) return;
+  ctx.result.records++;
   const out = ctx.out;
   const info = ctx.info!;
   const h = S.have;
   const i = appendRow(out);
   const a = i * 4;
-  address(out.src, a, h, H_SRC4, H_SRC6, S.src4, S.src6);
-  address(out.dst, a, h, H_DST4, H_DST6, S.dst4, S.dst6);
+  const family = tunnelFamily(h);
+  if (family === 4) {
+    put4(out.src, a, h & H_SRC4 ? S.src4 : 0);
+    put4(out.dst, a, h & H_DST4 ? S.dst4 : 0);
+  } else if (family === 6) {
+    put6(out.src, a, S.src6);
+    put6(out.dst, a, S.dst6);
+  } else {
+    address(out.src, a, h, H_SRC4, H_SRC6, S.src4, S.src6);
+    address(out.dst, a, h, H_DST4, H_DST6, S.dst4, S.dst6);
+  }
   address(out.nexthop, a, h, H_NH4, H_NH6, S.nh4, S.nh6);
+  // ICMP type and code as the destination port; the element of the message's own family first.
+  if ((S.proto === 1 || S.proto === 58) && h & (H_ICMP4 | H_ICMP6)) {
+    const own = S.proto === 1 ? H_ICMP4 : H_ICMP6;
+    const useV4 = h & own ? own === H_ICMP4 : (h & H_ICMP4) !== 0;
+    S.dport = useV4 ? S.icmp4 : S.icmp6;
+    S.sport = 0;
+  }
   const ex = ctx.exporter;
   out.exporter[a] = ex[0];
   out.exporter[a + 1] = ex[1];
@@ -401,10 +653,13 @@ function emit(ctx: PacketContext): void {
   out.dir[i] = S.dir;
 
   let rate = statedInterval();
+  if (rate < 0) {
+    badSampling(ctx, `a record of template ${t.id}`);
+    rate = 0;
+  }
   if (rate === 0 && h & H_SAMPLER) rate = info.samplers.get(S.samplerId) ?? 0;
   if (rate === 0) rate = info.sampling;
   if (rate < 1) rate = 1;
-  if (rate > 0xffffffff) rate = 0xffffffff;
   out.sampling[i] = rate;
   const octets = h & H_OCT ? S.octets : h & H_OCT_T ? S.octetsTotal : h & H_OCT_P ? S.octetsPost : 0;
   const packets = h & H_PKT ? S.packets : h & H_PKT_T ? S.packetsTotal : h & H_PKT_P ? S.packetsPost : 0;
@@ -450,6 +705,13 @@ export function decodeRecords(
     fail(ctx, 'bad-template', `template ${t.id} describes records of length 0`, t.id);
     return 0;
   }
+  if (t.junk) {
+    // Not flows (no address or counter, or records under 4 bytes): count them, store nothing.
+    const n = t.fixedLen > 0 ? Math.floor((end - pos) / t.fixedLen) : 1;
+    drop(ctx, 'not-flows', n);
+    fail(ctx, 'junk-records', `template ${t.id} cannot carry flows: dropped ${n} records`, t.id);
+    return n;
+  }
   let p = pos;
   let count = 0;
   while (p + minLen <= end) {
@@ -481,10 +743,7 @@ export function decodeRecords(
     }
     count++;
     if (t.options) keepOptions(ctx);
-    else {
-      emit(ctx);
-      ctx.result.records++;
-    }
+    else emit(ctx, dv, t);
   }
   return count;
 }

@@ -11,7 +11,7 @@ import { fail, type PacketContext } from './state.js';
 
 /** Decodes a data set; returns its data record count, or -1 when it was held for its template. */
 export function dataSet(ctx: PacketContext, dv: DataView, setId: number, pos: number, end: number): number {
-  const t = ctx.state.templates.get(ctx.domainKey, setId);
+  const t = ctx.entry.templates.get(ctx.domainKey, setId);
   if (t) return decodeRecords(ctx, t, dv, pos, end);
   hold(ctx, setId, new Uint8Array(dv.buffer, dv.byteOffset + pos, end - pos));
   fail(ctx, 'missing-template', `no template ${setId} yet: data set held until it comes`, setId);
@@ -20,14 +20,15 @@ export function dataSet(ctx: PacketContext, dv: DataView, setId: number, pos: nu
 
 function hold(ctx: PacketContext, setId: number, body: Uint8Array): void {
   const { entry, state } = ctx;
-  const { maxPendingSets, maxPendingBytes } = state.limits;
+  const { maxPendingSets } = state.limits;
+  const maxPendingBytes = state.pendingLimit(entry);
   if (body.length > maxPendingBytes) {
     fail(ctx, 'pending-dropped', `data set of template ${setId} is larger than the queue`, setId);
     return;
   }
   while (entry.pending.length >= maxPendingSets || entry.pendingBytes + body.length > maxPendingBytes) {
     const old = entry.pending.shift()!;
-    entry.pendingBytes -= old.body.length;
+    state.addPending(entry, -old.body.length);
     fail(ctx, 'pending-dropped', `queue full: dropped a held data set of template ${old.setId}`, old.setId);
   }
   entry.pending.push({
@@ -39,12 +40,12 @@ function hold(ctx: PacketContext, setId: number, body: Uint8Array): void {
     exportMs: ctx.exportMs,
     sysUptimeMs: ctx.sysUptimeMs,
   });
-  entry.pendingBytes += body.length;
+  state.addPending(entry, body.length);
 }
 
 /** Stores a template, then decodes the data sets that were waiting for it. */
 export function addTemplate(ctx: PacketContext, t: Template): void {
-  const { outcome, evicted } = ctx.state.templates.put(ctx.domainKey, t);
+  const { outcome, evicted } = ctx.state.putTemplate(ctx.entry, ctx.domainKey, t);
   if (outcome === 'too-large') {
     fail(ctx, 'bad-template', `template ${t.id} is larger than the template cache allows`, t.id);
     return;
@@ -62,7 +63,7 @@ export function addTemplate(ctx: PacketContext, t: Template): void {
       continue;
     }
     pending.splice(k, 1);
-    ctx.entry.pendingBytes -= p.body.length;
+    ctx.state.addPending(ctx.entry, -p.body.length);
     // The held records keep the times of the datagram they came in.
     ctx.exportMs = p.exportMs;
     ctx.sysUptimeMs = p.sysUptimeMs;

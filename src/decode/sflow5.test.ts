@@ -3,9 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FlowBatch } from '../flow/batch.js';
-import type { FlowRecord } from '../flow/record.js';
-import { requireTool, tempDir } from '../testing/helpers.js';
-import { DecoderState, decodeSflow } from './index.js';
+import { emptyRecord, type FlowRecord } from '../flow/record.js';
 import {
   frame,
   sflowCounterSample,
@@ -14,7 +12,9 @@ import {
   sflowRawHeader,
   tsharkJson,
   writePcap,
-} from './testdata-tools.js';
+} from '../testing/datagrams.js';
+import { requireTool, tempDir } from '../testing/helpers.js';
+import { DecoderState, decodeSflow } from './index.js';
 
 const RECEIVED = 1_700_000_000_000;
 
@@ -99,6 +99,8 @@ test('sFlow flow and expanded flow samples become flows scaled by the sampling r
   const { records, state } = decodeAll();
   assert.equal(records.length, 3);
   assert.deepEqual(records[0], {
+    // Every field spelled out; the spread adds only columns the list gains later, at their empty value.
+    ...emptyRecord(),
     flowStartMilliseconds: RECEIVED,
     flowEndMilliseconds: RECEIVED,
     sourceIPAddress: '10.1.1.1',

@@ -1,15 +1,19 @@
 /**
  * @module sFlow version 5 (sflow.org/sflow_version_5.txt): flow samples and
  * expanded flow samples become one flow each, read from the sampled packet
- * header (Ethernet / IPv4 / IPv6 + TCP/UDP) or the sampled IPv4/IPv6 record,
- * with extended router (next hop) and gateway (AS) data. Packets and octets
- * are 1 and the IP length, scaled by the sampling rate. Counter samples and
- * unknown formats are skipped by their length. The exporter is the agent.
+ * header (Ethernet / MPLS / IPv4 / IPv6, tunnels followed, + TCP/UDP/ICMP,
+ * by `packet-header.ts`) or the sampled IPv4/IPv6 record, with extended
+ * router (next hop) and gateway (AS) data. Packets and octets are 1 and the
+ * IP length, scaled by the sampling rate (a rate of 0 or past
+ * {@link MAX_SAMPLING} is a counted `bad-sampling` error and the sample is
+ * stored unscaled). A sampled frame that is not IP is dropped and counted
+ * (`not-ip`). Counter samples and unknown formats are skipped by their
+ * length. The exporter is the agent.
  */
 
 import type { AddrWords } from '../flow/address.js';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ethernet, IpPacket, ip } from './packet-header.js';
-import { enterDomain, fail, type PacketContext, trackSequence } from './state.js';
+import { IpPacket, LINK_ETHERNET, LINK_IP, LINK_MPLS, packetHeader } from './packet-header.js';
+import { admit, drop, enterDomain, fail, MAX_SAMPLING, type PacketContext, trackSequence } from './state.js';
 
 const FLOW_SAMPLE = 1;
 const EXPANDED_FLOW_SAMPLE = 3;
@@ -21,6 +25,7 @@ const EXTENDED_GATEWAY = 1003;
 const PROTO_ETHERNET = 1;
 const PROTO_IPV4 = 11;
 const PROTO_IPV6 = 12;
+const PROTO_MPLS = 13;
 
 /** Samples per datagram we look at: a datagram of 64 KiB cannot hold more. */
 const MAX_SAMPLES = 8192;
@@ -79,7 +84,11 @@ function flowSample(ctx: PacketContext, dv: DataView, pos: number, end: number, 
     fail(ctx, 'bad-sample', 'flow sample shorter than its header');
     return;
   }
-  const rate = dv.getUint32(pos + (expanded ? 12 : 8)) || 1;
+  let rate = dv.getUint32(pos + (expanded ? 12 : 8));
+  if (rate < 1 || rate > MAX_SAMPLING) {
+    fail(ctx, 'bad-sampling', `flow sample with sampling rate ${rate}: stored unscaled`);
+    rate = 1;
+  }
   let inIf: number;
   let outIf: number;
   if (expanded) {
@@ -91,6 +100,7 @@ function flowSample(ctx: PacketContext, dv: DataView, pos: number, end: number, 
   }
   const records = dv.getUint32(pos + head - 4);
   let have = false;
+  let notIp = false;
   let hasNh = false;
   let srcAs = 0;
   let dstAs = 0;
@@ -104,8 +114,11 @@ function flowSample(ctx: PacketContext, dv: DataView, pos: number, end: number, 
       return;
     }
     const b = p + 8;
-    if (tag === RAW_HEADER && !have) have = rawHeader(ctx, dv, b, rEnd);
-    else if (tag === SAMPLED_IPV4 && !have && rLen >= 32) {
+    if (tag === RAW_HEADER && !have) {
+      const r = rawHeader(ctx, dv, b, rEnd);
+      have = r === 'ip';
+      notIp ||= r === 'not-ip';
+    } else if (tag === SAMPLED_IPV4 && !have && rLen >= 32) {
       sampled(dv, b, false);
       have = true;
     } else if (tag === SAMPLED_IPV6 && !have && rLen >= 56) {
@@ -124,7 +137,11 @@ function flowSample(ctx: PacketContext, dv: DataView, pos: number, end: number, 
     }
     p = rEnd;
   }
-  if (!have) return;
+  if (!have) {
+    if (notIp) drop(ctx, 'not-ip', 1);
+    return;
+  }
+  if (admit(ctx, 1) === 0) return;
   const out = ctx.out;
   const i = out.add();
   out.src.set(pkt.src, i * 4);
@@ -149,10 +166,10 @@ function flowSample(ctx: PacketContext, dv: DataView, pos: number, end: number, 
 }
 
 /** The raw packet header record: protocol, frame length, stripped, header length, header. */
-function rawHeader(ctx: PacketContext, dv: DataView, b: number, end: number): boolean {
+function rawHeader(ctx: PacketContext, dv: DataView, b: number, end: number): 'ip' | 'not-ip' | 'bad' {
   if (b + 16 > end) {
     fail(ctx, 'bad-sample', 'raw packet header record shorter than its fields');
-    return false;
+    return 'bad';
   }
   const proto = dv.getUint32(b);
   const hLen = dv.getUint32(b + 12);
@@ -160,18 +177,26 @@ function rawHeader(ctx: PacketContext, dv: DataView, b: number, end: number): bo
   const hEnd = h + hLen;
   if (hEnd > end) {
     fail(ctx, 'bad-sample', 'sampled header longer than its record');
-    return false;
+    return 'bad';
   }
-  let at = h;
-  if (proto === PROTO_ETHERNET) {
-    const e = ethernet(dv, h, hEnd);
-    if (!e || (e[0] !== ETHERTYPE_IPV4 && e[0] !== ETHERTYPE_IPV6)) return false;
-    at = e[1];
-  } else if (proto !== PROTO_IPV4 && proto !== PROTO_IPV6) {
+  const link =
+    proto === PROTO_ETHERNET
+      ? LINK_ETHERNET
+      : proto === PROTO_IPV4 || proto === PROTO_IPV6
+        ? LINK_IP
+        : proto === PROTO_MPLS
+          ? LINK_MPLS
+          : 0;
+  if (link === 0) {
     fail(ctx, 'unsupported-header', `sampled header protocol ${proto}`);
-    return false;
+    return 'bad';
   }
-  return ip(dv, at, hEnd, pkt);
+  const r = packetHeader(dv, h, hEnd, link, pkt);
+  if (r === 'truncated') {
+    fail(ctx, 'bad-header', `sampled header of ${hLen} bytes is cut off before its IP header ends`);
+    return 'bad';
+  }
+  return r;
 }
 
 /** sampled_ipv4 / sampled_ipv6: length, protocol, addresses, ports, flags, tos/priority. */

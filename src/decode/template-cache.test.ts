@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FlowBatch } from '../flow/batch.js';
+import { Bytes, ipfixMessage, type Spec, set, templates } from '../testing/datagrams.js';
 import { compileTemplate, type FieldSpec } from './fields.js';
 import { DecoderState, decodePacket, TemplateCache } from './index.js';
-import { Bytes, ipfixMessage, type Spec, set, templates } from './testdata-tools.js';
 
 const tpl = (id: number, n = 4) =>
   compileTemplate(
@@ -46,6 +46,20 @@ test('domains are bounded: the least recently seen goes first', () => {
   c.get('a', 256);
   c.put('c', tpl(256));
   assert.deepEqual([c.ids('a'), c.ids('b'), c.ids('c')], [[256], [], [256]]);
+});
+
+test('an exporter holds at most maxTotalBytes over all its domains: its least recently used domain gives first', () => {
+  const cost = tpl(256).cost;
+  const c = new TemplateCache({ maxTotalBytes: 3 * cost });
+  c.put('a', tpl(256));
+  c.put('a', tpl(257));
+  c.put('b', tpl(256));
+  c.get('a', 256);
+  assert.deepEqual(c.put('c', tpl(256)), { outcome: 'added', evicted: 1 });
+  // 'b' was used after 'a' but 'a' was used again since: 'b' is the least recently used domain.
+  assert.deepEqual([c.ids('a'), c.ids('b'), c.ids('c')], [[257, 256], [], [256]]);
+  assert.equal(c.bytes, 3 * cost);
+  assert.deepEqual(c.stats(), { domains: 3, templates: 3, bytes: 3 * cost, evicted: 1 });
 });
 
 test('a flood of bogus templates from one exporter stays within its bound and leaves another exporter alone', () => {

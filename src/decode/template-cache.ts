@@ -1,12 +1,13 @@
 /**
- * @module Templates per exporter and observation domain, bounded.
+ * @module The templates of one exporter, per observation domain, bounded.
  *
- * Keyed by `domainKey` (exporter address + version + source id / observation
- * domain, see `state.ts`). Each domain holds at most `maxTemplates` templates
- * and `maxBytes` of them; past that its least recently used template goes, so
- * a flood of bogus templates from one exporter evicts only its own. The
- * number of domains is bounded too: the least recently seen domain goes
- * first, which is an exporter that has gone quiet, not a busy one.
+ * Each exporter has its own cache (see `state.ts`), keyed by `domainKey`
+ * (exporter address + version + source id / observation domain). Each domain
+ * holds at most `maxTemplates` templates and `maxBytes` of them; the exporter
+ * holds at most `maxDomains` domains and `maxTotalBytes` over all of them.
+ * Past a limit the least recently used template (or domain) of this exporter
+ * goes, so a flood of bogus templates or source ids from one exporter evicts
+ * only its own state, never another exporter's.
  */
 
 import type { Template } from './fields.js';
@@ -16,14 +17,17 @@ export interface TemplateCacheLimits {
   maxTemplates: number;
   /** Template bytes per exporter/domain, as {@link Template.cost} counts them (default 256 KiB). */
   maxBytes: number;
-  /** Exporter/domain pairs (default 512). */
+  /** Observation domains (v9 source ids) per exporter (default 64). */
   maxDomains: number;
+  /** Template bytes per exporter, over all its domains (default 512 KiB). */
+  maxTotalBytes: number;
 }
 
 export const DEFAULT_TEMPLATE_LIMITS: TemplateCacheLimits = {
   maxTemplates: 512,
   maxBytes: 256 * 1024,
-  maxDomains: 512,
+  maxDomains: 64,
+  maxTotalBytes: 512 * 1024,
 };
 
 interface Domain {
@@ -39,6 +43,8 @@ export class TemplateCache {
   private readonly domains = new Map<string, Domain>();
   /** Templates dropped to stay within the limits (not withdrawals). */
   evicted = 0;
+  /** Template bytes held over all domains. */
+  bytes = 0;
 
   constructor(limits: Partial<TemplateCacheLimits> = {}) {
     this.limits = { ...DEFAULT_TEMPLATE_LIMITS, ...limits };
@@ -56,9 +62,18 @@ export class TemplateCache {
     return t;
   }
 
-  /** Adds or replaces a template; returns what happened and how many templates it evicted. */
-  put(domainKey: string, t: Template): { outcome: PutOutcome; evicted: number } {
-    if (t.cost > this.limits.maxBytes) return { outcome: 'too-large', evicted: 0 };
+  /**
+   * Adds or replaces a template; returns what happened and how many templates
+   * it evicted. `totalLimit` lowers the cache's byte limit for this put (the
+   * decoder state does when all exporters together hold too much).
+   */
+  put(
+    domainKey: string,
+    t: Template,
+    totalLimit = this.limits.maxTotalBytes,
+  ): { outcome: PutOutcome; evicted: number } {
+    const limit = Math.min(totalLimit, this.limits.maxTotalBytes);
+    if (t.cost > this.limits.maxBytes || t.cost > limit) return { outcome: 'too-large', evicted: 0 };
     let evicted = 0;
     let d = this.domains.get(domainKey);
     if (!d) {
@@ -67,6 +82,7 @@ export class TemplateCache {
       while (this.domains.size > this.limits.maxDomains) {
         const [oldKey, old] = this.domains.entries().next().value as [string, Domain];
         this.domains.delete(oldKey);
+        this.bytes -= old.bytes;
         evicted += old.templates.size;
       }
     } else {
@@ -78,18 +94,37 @@ export class TemplateCache {
     if (prev) {
       d.templates.delete(t.id);
       d.bytes -= prev.cost;
+      this.bytes -= prev.cost;
       outcome = prev.signature === t.signature ? 'refreshed' : 'replaced';
     }
     while (d.templates.size >= this.limits.maxTemplates || d.bytes + t.cost > this.limits.maxBytes) {
-      const [oldId, old] = d.templates.entries().next().value as [number, Template];
-      d.templates.delete(oldId);
-      d.bytes -= old.cost;
+      this.evictFirst(d);
+      evicted++;
+    }
+    // Over the exporter's total: its least recently used domains give up their oldest templates.
+    while (this.bytes + t.cost > limit) {
+      let victim: Domain | undefined;
+      for (const x of this.domains.values())
+        if (x.templates.size > 0) {
+          victim = x;
+          break;
+        }
+      if (!victim) break;
+      this.evictFirst(victim);
       evicted++;
     }
     d.templates.set(t.id, t);
     d.bytes += t.cost;
+    this.bytes += t.cost;
     this.evicted += evicted;
     return { outcome, evicted };
+  }
+
+  private evictFirst(d: Domain): void {
+    const [oldId, old] = d.templates.entries().next().value as [number, Template];
+    d.templates.delete(oldId);
+    d.bytes -= old.cost;
+    this.bytes -= old.cost;
   }
 
   /** RFC 7011 §8.1: a template record with no fields withdraws that template. */
@@ -99,6 +134,7 @@ export class TemplateCache {
     if (!d || !t) return false;
     d.templates.delete(id);
     d.bytes -= t.cost;
+    this.bytes -= t.cost;
     return true;
   }
 
@@ -111,6 +147,7 @@ export class TemplateCache {
       if (t.options !== options) continue;
       d.templates.delete(id);
       d.bytes -= t.cost;
+      this.bytes -= t.cost;
       n++;
     }
     return n;
@@ -121,25 +158,13 @@ export class TemplateCache {
     return [...(this.domains.get(domainKey)?.templates.keys() ?? [])];
   }
 
-  /** Templates held under every domain of one exporter (domain keys start with `exporterKey|`). */
-  countFor(exporterKey: string): number {
-    let n = 0;
-    const prefix = `${exporterKey}|`;
-    for (const [k, d] of this.domains) if (k.startsWith(prefix)) n += d.templates.size;
-    return n;
-  }
-
   domainBytes(domainKey: string): number {
     return this.domains.get(domainKey)?.bytes ?? 0;
   }
 
   stats(): { domains: number; templates: number; bytes: number; evicted: number } {
     let templates = 0;
-    let bytes = 0;
-    for (const d of this.domains.values()) {
-      templates += d.templates.size;
-      bytes += d.bytes;
-    }
-    return { domains: this.domains.size, templates, bytes, evicted: this.evicted };
+    for (const d of this.domains.values()) templates += d.templates.size;
+    return { domains: this.domains.size, templates, bytes: this.bytes, evicted: this.evicted };
   }
 }

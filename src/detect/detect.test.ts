@@ -101,3 +101,36 @@ test('duration tracking: first window, streak and share across windows; a replay
     await s.close();
   }
 });
+
+test('a replay over two years of a store holding two windows detects only those (and the last of their day), with the same reports', async (t) => {
+  const s = await storeWith(t, 2);
+  try {
+    const o = { thresholds: defaultThresholds() };
+    const dense = (await detectRange(s, W0, W0 + 2 * WIN, o)).flatMap((r) => r.reports);
+    const progress: number[] = [];
+    const sparse = await detectRange(
+      s,
+      Date.parse('2025-01-01T00:00:00Z'),
+      Date.parse('2027-01-01T00:00:00Z'),
+      o,
+      undefined,
+      (p) => progress.push(p.total),
+    );
+    assert.deepEqual(
+      sparse.map((r) => new Date(r.windowStart).toISOString()),
+      [
+        '2026-11-20T10:00:00.000Z',
+        '2026-11-20T10:05:00.000Z',
+        '2026-11-20T23:55:00.000Z',
+        '2026-12-31T23:55:00.000Z',
+      ],
+    );
+    assert.deepEqual(progress, [4, 4, 4, 4]);
+    assert.deepEqual(
+      sparse.flatMap((r) => r.reports),
+      dense,
+    );
+  } finally {
+    await s.close();
+  }
+});

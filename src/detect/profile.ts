@@ -9,7 +9,7 @@
 
 import { formatHiLo } from '../flow/address.js';
 import { big, num } from '../store/queries.js';
-import { join, raw, type Sql, sql } from '../store/sql.js';
+import { raw, type Sql, sql } from '../store/sql.js';
 import type { FlowStore } from '../store/types.js';
 import { AMP_FLOW, type HostMetrics, type Role, SYN_ONLY } from './rank.js';
 
@@ -96,9 +96,31 @@ const GROUP = ['role', 'dim', 'hi', 'lo'];
 const GROUP_ORDER = 'ord DESC, v1, v2, v3, v4';
 const GROUP_COLUMNS = ['v1', 'v2', 'v3', 'v4', 'n', 'p', 'b', 'eph'];
 
+/** The columns the dimensions read. */
+const PROFILE_COLUMNS = [
+  'proto',
+  'flags',
+  'sport',
+  'dport',
+  'packets',
+  'bytes',
+  'src_hi',
+  'src_lo',
+  'dst_hi',
+  'dst_lo',
+  'exporter_hi',
+  'exporter_lo',
+  'in_if',
+];
+const MARK: Record<Role, string> = { source: 'is_s', destination: 'is_d' };
+
 /**
- * Both roles' kept hosts in one query: their flows are read from the window
- * once (`hw`), then every dimension groups that smaller set.
+ * Both roles' kept hosts in one query: each flow of the window is matched
+ * against the host sets once (a mark per role) and fanned out to a row per
+ * (role, dimension) of the kept host it has, whose keys `k1..k4` are that
+ * dimension's values; for the `total` dimension the keys are 0 and the
+ * per-flow indicators `x1..x4` (SYN-only, TCP, amplification flows and
+ * bytes) are summed. The engine then cuts each group to its top values.
  */
 export function profileQuery(
   store: FlowStore,
@@ -109,95 +131,74 @@ export function profileQuery(
   w1: number,
 ): Sql {
   const d = store.dialect;
-  if (d.engine === 'clickhouse') return profileQueryFanOut(store, from, sources, destinations, w0, w1);
-  const sets: [Role, Sql][] = [];
-  if (sources.length) sets.push(['source', hostSet(store, 'source', sources)]);
-  if (destinations.length) sets.push(['destination', hostSet(store, 'destination', destinations)]);
-  const any = join(
-    sets.map(([, s]) => s),
-    ' OR ',
-  );
-  return d.withTables(
-    [['hw', sql`SELECT * FROM ${from} WHERE te >= ${w0} AND te < ${w1} AND (${any})`]],
-    (ref) => {
-      const branches: Sql[] = [];
-      for (const [role, set] of sets) {
-        const [h, l] = keyCols(role);
-        DIMS.forEach((dim, i) => {
-          const cols = dim.cols(role);
-          const vs =
-            dim.dim === 'total'
-              ? `sum(CASE WHEN ${SYN_ONLY} THEN 1 ELSE 0 END) AS v1, sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END) AS v2, sum(CASE WHEN ${AMP_FLOW} THEN 1 ELSE 0 END) AS v3, sum(CASE WHEN ${AMP_FLOW} THEN bytes ELSE 0 END) AS v4`
-              : [0, 1, 2, 3].map((k) => (cols[k] ? `${cols[k]} AS v${k + 1}` : `0 AS v${k + 1}`)).join(', ');
-          branches.push(
-            sql`SELECT ${role === 'source' ? 0 : 1} AS role, ${i} AS dim, ${raw(h)} AS hi, ${raw(l)} AS lo, ${raw(vs)}, count(*) AS n, sum(packets) AS p, sum(bytes) AS b, sum(CASE WHEN sport >= 1024 THEN 1 ELSE 0 END) AS eph FROM ${ref('hw')} WHERE ${set} GROUP BY ${raw([h, l, ...cols].join(', '))}`,
-          );
-        });
+  const marks: [string, Sql][] = [];
+  if (sources.length) marks.push([MARK.source, hostSet(store, 'source', sources)]);
+  if (destinations.length) marks.push([MARK.destination, hostSet(store, 'destination', destinations)]);
+  const one = (cond: string) => `CASE WHEN ${cond} THEN 1 ELSE 0 END`;
+  const branches = marks.flatMap(([mark]) => {
+    const role: Role = mark === MARK.source ? 'source' : 'destination';
+    const [h, l] = keyCols(role);
+    return DIMS.map((dim, i) => {
+      const total = dim.dim === 'total';
+      const cols = dim.cols(role);
+      const x = total
+        ? [one(SYN_ONLY), one('proto = 6'), one(AMP_FLOW), `CASE WHEN ${AMP_FLOW} THEN bytes ELSE 0 END`]
+        : [];
+      const values: Record<string, string> = {
+        role: role === 'source' ? '0' : '1',
+        dim: String(i),
+        hi: h,
+        lo: l,
+        // The ephemeral share is the host's, read from its total row only.
+        eph_f: total ? 'CASE WHEN sport >= 1024 THEN 1 ELSE 0 END' : '0',
+      };
+      for (let k = 0; k < 4; k++) {
+        values[`k${k + 1}`] = total ? '0' : (cols[k] ?? '0');
+        values[`x${k + 1}`] = x[k] ?? '0';
       }
-      // Flows for the ordering; bytes for the peers dimension (who carries the volume).
-      const peersDim = DIMS.findIndex((x) => x.dim === 'peers');
-      const inner = sql`SELECT role, dim, hi, lo, v1, v2, v3, v4, n, p, b, eph, CASE WHEN dim = ${peersDim} THEN b ELSE n END AS ord FROM (${join(branches, ' UNION ALL ')}) AS u`;
-      return d.topPerGroup(inner, GROUP, GROUP_ORDER, TOP_VALUES, GROUP_COLUMNS);
-    },
-  );
+      return { when: mark, values };
+    });
+  });
+  const names = ['role', 'dim', 'hi', 'lo', 'k1', 'k2', 'k3', 'k4', 'x1', 'x2', 'x3', 'x4', 'eph_f'];
+  const groups = d.fanGroup(from, {
+    range: { from: w0, to: w1 },
+    columns: PROFILE_COLUMNS,
+    marks,
+    names,
+    group: names.slice(0, 8),
+    aggregates: [
+      { as: 'n', fn: 'count' },
+      { as: 'p', fn: 'sum', of: 'packets' },
+      { as: 'b', fn: 'sum', of: 'bytes' },
+      { as: 'eph', fn: 'sum', of: 'eph_f' },
+      ...[1, 2, 3, 4].map((k) => ({ as: `s${k}`, fn: 'sum' as const, of: `x${k}` })),
+    ],
+    branches,
+  });
+  // Flows for the ordering; bytes for the peers dimension (who carries the volume).
+  const t = DIMS.findIndex((x) => x.dim === 'total');
+  const peersDim = DIMS.findIndex((x) => x.dim === 'peers');
+  const v = [1, 2, 3, 4].map((k) => `CASE WHEN dim = ${t} THEN s${k} ELSE k${k} END AS v${k}`).join(', ');
+  const inner = sql`SELECT role, dim, hi, lo, ${raw(v)}, n, p, b, eph, CASE WHEN dim = ${peersDim} THEN b ELSE n END AS ord FROM (${groups}) AS g`;
+  return d.topPerGroup(inner, GROUP, GROUP_ORDER, TOP_VALUES, GROUP_COLUMNS);
 }
 
-/**
- * The same rows for ClickHouse, which has no CTEs (18.16): inlining the kept
- * hosts' flows into each of the 20 branches would scan the window 20 times
- * and repeat the host lists past the server's AST limit. Instead one scan
- * marks each flow with the roles whose kept host it has, fans it out (an
- * `ARRAY JOIN`, filtered by a mask: 18.16's lambdas cannot read columns) to
- * one row per (role, dimension) with that dimension's
- * values, and one GROUP BY makes every branch's groups at once; for the
- * `total` dimension the values are per-flow indicators, summed.
- */
-function profileQueryFanOut(
-  store: FlowStore,
-  from: Sql,
-  sources: readonly HostMetrics[],
-  destinations: readonly HostMetrics[],
-  w0: number,
-  w1: number,
-): Sql {
-  const d = store.dialect;
-  const isS = sources.length ? hostSet(store, 'source', sources) : raw('0');
-  const isD = destinations.length ? hostSet(store, 'destination', destinations) : raw('0');
-  const u = (x: string) => `toUInt64(${x})`;
-  const rows: string[] = [];
-  const masks: string[] = [];
-  for (const role of ['source', 'destination'] as Role[]) {
-    const [h, l] = keyCols(role);
-    DIMS.forEach((dim, i) => {
-      const vs =
-        dim.dim === 'total'
-          ? [`${SYN_ONLY}`, 'proto = 6', AMP_FLOW, `if(${AMP_FLOW}, bytes, 0)`]
-          : [0, 1, 2, 3].map((k) => dim.cols(role)[k] ?? '0');
-      rows.push(`(${[role === 'source' ? '0' : '1', String(i), h, l, ...vs].map(u).join(', ')})`);
-      masks.push(role === 'source' ? 'is_s' : 'is_d');
-    });
-  }
-  const peersDim = DIMS.findIndex((x) => x.dim === 'peers');
-  const t = DIMS.findIndex((x) => x.dim === 'total');
-  const flows = sql`SELECT proto, flags, sport, dport, packets, bytes, src_hi, src_lo, dst_hi, dst_lo, exporter_hi, exporter_lo, in_if, ${isS} AS is_s, ${isD} AS is_d
-    FROM ${from} WHERE te >= ${w0} AND te < ${w1} AND (is_s OR is_d)`;
-  const fanned = sql`SELECT tupleElement(r, 1) AS role, tupleElement(r, 2) AS dim, tupleElement(r, 3) AS hi, tupleElement(r, 4) AS lo,
-      tupleElement(r, 5) AS x1, tupleElement(r, 6) AS x2, tupleElement(r, 7) AS x3, tupleElement(r, 8) AS x4,
-      packets AS fp, bytes AS fb, sport >= 1024 AS fe
-    FROM (${flows}) AS f
-    ARRAY JOIN arrayFilter((t, m) -> m, [${raw(rows.join(', '))}], [${raw(masks.join(', '))}]) AS r`;
-  const inner = sql`SELECT role, dim, hi, lo,
-      if(dim = ${t}, sum(x1), k1) AS v1, if(dim = ${t}, sum(x2), k2) AS v2, if(dim = ${t}, sum(x3), k3) AS v3, if(dim = ${t}, sum(x4), k4) AS v4,
-      count() AS n, sum(fp) AS p, sum(fb) AS b, sum(fe) AS eph, if(dim = ${peersDim}, b, n) AS ord,
-      if(dim = ${t}, 0, x1) AS k1, if(dim = ${t}, 0, x2) AS k2, if(dim = ${t}, 0, x3) AS k3, if(dim = ${t}, 0, x4) AS k4
-    FROM (${fanned}) AS x GROUP BY role, dim, hi, lo, k1, k2, k3, k4`;
-  return d.topPerGroup(inner, GROUP, GROUP_ORDER, TOP_VALUES, GROUP_COLUMNS);
+/** A `port-packets-octets` value of {@link Profile.ppo}, as in the paper (`22-4-240`). */
+export function ppoText(port: number, packets: number, octets: number): string {
+  return `${port}-${packets}-${octets}`;
+}
+
+/** Reads a {@link Profile.ppo} value back: the one place that reads that text. */
+export function parsePpo(value: string): { port: number; packets: number; octets: number } | undefined {
+  const m = /^(\d{1,5})-(\d{1,12})-(\d{1,15})$/.exec(value);
+  if (!m) return undefined;
+  return { port: Number(m[1]), packets: Number(m[2]), octets: Number(m[3]) };
 }
 
 function valueText(dim: Dim, r: Record<string, unknown>): string {
   switch (dim) {
     case 'ppo':
-      return `${num(r['v1'])}-${num(r['v2'])}-${num(r['v3'])}`;
+      return ppoText(num(r['v1']), num(r['v2']), num(r['v3']));
     case 'ingress':
       return `${formatHiLo(big(r['v1']), big(r['v2']))}/${num(r['v3'])}`;
     case 'peers':
@@ -207,7 +208,22 @@ function valueText(dim: Dim, r: Record<string, unknown>): string {
   }
 }
 
-function emptyProfile(): Profile {
+/** Exact metrics of a host with no flows (filled in by the profile's `total` row). */
+export function emptyExact(): ExactMetrics {
+  return {
+    flows: 0,
+    packets: 0,
+    bytes: 0,
+    peers: 0,
+    ports: 0,
+    tcpFlows: 0,
+    synOnlyFlows: 0,
+    ampFlows: 0,
+    ampBytes: 0,
+  };
+}
+
+export function emptyProfile(): Profile {
   const d = (): Distribution => ({ distinct: 0, top: [] });
   return {
     protocols: d(),
@@ -234,20 +250,7 @@ export async function profileHosts(
   const out = new Map<string, { profile: Profile; exact: ExactMetrics }>();
   const key = (role: Role, ip: string) => `${role}|${ip}`;
   for (const m of [...sources, ...destinations]) {
-    out.set(key(m.role, m.ip), {
-      profile: emptyProfile(),
-      exact: {
-        flows: 0,
-        packets: 0,
-        bytes: 0,
-        peers: 0,
-        ports: 0,
-        tcpFlows: 0,
-        synOnlyFlows: 0,
-        ampFlows: 0,
-        ampBytes: 0,
-      },
-    });
+    out.set(key(m.role, m.ip), { profile: emptyProfile(), exact: emptyExact() });
   }
   if (out.size === 0) return out;
   // Bounded IN lists: profile the hosts in slices.

@@ -7,7 +7,7 @@
 import { formatHiLo } from '../flow/address.js';
 import { AMPLIFICATION_PORTS } from '../flow/names.js';
 import { big, num } from '../store/queries.js';
-import { raw, type Sql, sql } from '../store/sql.js';
+import { type Sql, sql } from '../store/sql.js';
 import type { Dialect, FlowStore } from '../store/types.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -43,26 +43,15 @@ export const SYN_ONLY = '(proto = 6 AND (flags % 4) >= 2 AND (flags % 32) < 16)'
 export const AMP_FLOW = `(proto = 17 AND sport IN (${[...AMPLIFICATION_PORTS].sort((a, b) => a - b).join(', ')}))`;
 
 /**
- * One query ranks both roles over one read of the window (`w`). Ranking only
+ * One query ranks both roles over one read of the window (a fan-group:
+ * a row for each flow's source and one for its destination). Ranking only
  * chooses which hosts to profile, so distinct counts here are the engine's
  * approximate ones (HyperLogLog-like, a few percent off) — an exact distinct
  * count per host over a whole window is the most expensive thing an engine
  * can be asked. Every number a report carries is recomputed exactly for the
  * kept hosts by the profile stage.
  */
-const RANK_COLUMNS = [
-  'hi',
-  'lo',
-  'n_flows',
-  'n_packets',
-  'n_bytes',
-  'peers',
-  'ports',
-  'tcp_flows',
-  'syn_only',
-  'amp_flows',
-  'amp_bytes',
-];
+const RANK_COLUMNS = ['hi', 'lo', 'n_flows', 'n_packets', 'n_bytes', 'peers', 'ports', 'syn_only'];
 
 export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thresholds, cap: number): Sql {
   const f = t.floor;
@@ -74,51 +63,36 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
           AND ((role = 0 AND (peers >= ${f.peers * slack} OR n_flows >= ${f.flows} OR n_packets >= ${f.packets} OR ports >= ${f.ports * slack}))
             OR (role = 1 AND (peers >= ${f.peers * slack} OR n_packets >= ${f.packets})))`;
   const order = 'peers DESC, n_packets DESC, hi, lo';
-  if (d.engine === 'clickhouse') {
-    // No CTEs in 18.16: rather than reading the window once per role, one scan
-    // fans each flow out to its source's and its destination's row.
-    const syn = `toUInt64(${SYN_ONLY})`;
-    const both = sql`SELECT tupleElement(r, 1) AS role, tupleElement(r, 2) AS hi, tupleElement(r, 3) AS lo,
-        count() AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes,
-        ${raw(d.approxDistinct('tupleElement(r, 4)'))} AS peers, ${raw(d.approxDistinct('tupleElement(r, 5)'))} AS ports,
-        sum(toUInt64(proto = 6)) AS tcp_flows, sum(${raw(syn)}) AS syn_only,
-        sum(tupleElement(r, 6)) AS amp_flows, sum(tupleElement(r, 6) * bytes) AS amp_bytes
-      FROM (SELECT src_hi, src_lo, dst_hi, dst_lo, sport, dport, proto, flags, packets, bytes FROM ${from} WHERE te >= ${w0} AND te < ${w1}) AS w
-      ARRAY JOIN [(toUInt8(0), src_hi, src_lo, dst_lo, toUInt64(dport), toUInt64(0)), (toUInt8(1), dst_hi, dst_lo, src_lo, toUInt64(sport), toUInt64(${raw(AMP_FLOW)}))] AS r
-      GROUP BY role, hi, lo`;
-    return d.topPerGroup(sql`SELECT * FROM (${both}) AS a WHERE ${keep}`, ['role'], order, cap, RANK_COLUMNS);
-  }
-  return d.withTables(
-    [
-      [
-        'w',
-        sql`SELECT src_hi, src_lo, dst_hi, dst_lo, sport, dport, proto, flags, packets, bytes FROM ${from} WHERE te >= ${w0} AND te < ${w1}`,
-      ],
+  // Each flow counts for its source (role 0: its peer the destination) and its destination (role 1),
+  // on the metrics its role is ranked on (a 0 is not computed; the profile counts every metric exactly).
+  const both = d.fanGroup(from, {
+    range: { from: w0, to: w1 },
+    columns: ['src_hi', 'src_lo', 'dst_hi', 'dst_lo', 'dport', 'proto', 'flags', 'packets', 'bytes'],
+    names: ['role', 'hi', 'lo', 'peer', 'port', 'syn'],
+    group: ['role', 'hi', 'lo'],
+    aggregates: [
+      { as: 'n_flows', fn: 'count' },
+      { as: 'n_packets', fn: 'sum', of: 'packets' },
+      { as: 'n_bytes', fn: 'sum', of: 'bytes' },
+      { as: 'peers', fn: 'approxDistinct', of: 'peer' },
+      { as: 'ports', fn: 'approxDistinct', of: 'port' },
+      { as: 'syn_only', fn: 'sum', of: 'syn' },
     ],
-    (ref) => {
-      const w = ref('w');
-      const syn = `sum(CASE WHEN ${SYN_ONLY} THEN 1 ELSE 0 END)`;
-      const tcp = 'sum(CASE WHEN proto = 6 THEN 1 ELSE 0 END)';
-      const both = sql`
-        SELECT 0 AS role, src_hi AS hi, src_lo AS lo, count(*) AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes,
-          ${raw(d.approxDistinct('dst_lo'))} AS peers, ${raw(d.approxDistinct('dport'))} AS ports,
-          ${raw(tcp)} AS tcp_flows, ${raw(syn)} AS syn_only, 0 AS amp_flows, 0 AS amp_bytes
-        FROM ${w} GROUP BY src_hi, src_lo
-        UNION ALL
-        SELECT 1 AS role, dst_hi AS hi, dst_lo AS lo, count(*) AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes,
-          ${raw(d.approxDistinct('src_lo'))} AS peers, ${raw(d.approxDistinct('sport'))} AS ports,
-          ${raw(tcp)} AS tcp_flows, ${raw(syn)} AS syn_only,
-          sum(CASE WHEN ${raw(AMP_FLOW)} THEN 1 ELSE 0 END) AS amp_flows, sum(CASE WHEN ${raw(AMP_FLOW)} THEN bytes ELSE 0 END) AS amp_bytes
-        FROM ${w} GROUP BY dst_hi, dst_lo`;
-      return d.topPerGroup(
-        sql`SELECT * FROM (${both}) AS a WHERE ${keep}`,
-        ['role'],
-        order,
-        cap,
-        RANK_COLUMNS,
-      );
-    },
-  );
+    branches: [
+      {
+        values: {
+          role: '0',
+          hi: 'src_hi',
+          lo: 'src_lo',
+          peer: 'dst_lo',
+          port: 'dport',
+          syn: `CASE WHEN ${SYN_ONLY} THEN 1 ELSE 0 END`,
+        },
+      },
+      { values: { role: '1', hi: 'dst_hi', lo: 'dst_lo', peer: 'src_lo', port: '0', syn: '0' } },
+    ],
+  });
+  return d.topPerGroup(sql`SELECT * FROM (${both}) AS a WHERE ${keep}`, ['role'], order, cap, RANK_COLUMNS);
 }
 
 function toMetrics(role: Role, rows: Record<string, unknown>[]): HostMetrics[] {
@@ -135,10 +109,11 @@ function toMetrics(role: Role, rows: Record<string, unknown>[]): HostMetrics[] {
       bytes: num(r['n_bytes']),
       peers: num(r['peers']),
       ports: num(r['ports']),
-      tcpFlows: num(r['tcp_flows']),
+      // Not ranked on: the profile's exact counts fill them in.
+      tcpFlows: 0,
       synOnlyFlows: num(r['syn_only']),
-      ampFlows: num(r['amp_flows']),
-      ampBytes: num(r['amp_bytes']),
+      ampFlows: 0,
+      ampBytes: 0,
       rank: 0,
     };
   });

@@ -52,6 +52,20 @@ export interface Report {
   mitigation?: string;
   /** Reflection: the reflectors, abused hosts rather than attackers. */
   reflectors?: string[];
+  /**
+   * What the learned thresholds were judged against: `day 2026-12-01`,
+   * `days 2026-11-25..2026-12-01`, `this window` (no stored day yet), or
+   * `pinned` (the configured thresholds as they are).
+   */
+  baseline?: string;
+  /** Probing sources: the share of its targets the source had not returned to on a schedule. */
+  newTargetShare?: number;
+  /** The most-targeted service of a source: protocol, port (ICMP: type × 256 + code) and its distinct targets. */
+  service?: { proto: number; port: number; targets: number };
+  /** A flood's target: the sources reported flooding it in this window. */
+  floodedBy?: string[];
+  /** Distributed scan: the /24 covered and the crowd, each member with its flows and targets. */
+  crowd?: { prefix: string; covered: number; members: { ip: string; flows: number; targets: number }[] };
   /** Organisation (from the directory), country, city and AS of `ip`, when known. */
   enrichment?: {
     org?: string;

@@ -10,6 +10,14 @@
  */
 
 import { AMPLIFICATION_PORTS, EPHEMERAL_PORT_MIN } from '../flow/names.js';
+import {
+  type Baseline,
+  type Basis,
+  type Limit,
+  limitOf,
+  SMALL_PACKET_BYTES,
+  serviceKey,
+} from './baseline.js';
 import type { Profile } from './profile.js';
 import type { HostMetrics, Role } from './rank.js';
 import type { Thresholds } from './thresholds.js';
@@ -17,12 +25,14 @@ import type { Thresholds } from './thresholds.js';
 export const ANOMALY_TYPES = [
   'port-sweep',
   'content-attack',
+  'ping-sweep',
   'service-scan',
   'syn-scan',
   'many-peers',
   'reflection-victim',
   'ddos-victim',
   'flood',
+  'distributed-scan',
 ] as const;
 export type AnomalyType = (typeof ANOMALY_TYPES)[number];
 
@@ -32,6 +42,25 @@ export interface Evidence {
   threshold: number;
   /** `>=` or `<=`: which side of the threshold the value had to be on. */
   op: '>=' | '<=';
+  /** What a learned threshold was judged against (absent: a pinned or fixed threshold). */
+  basis?: Basis;
+}
+
+/** The volume thresholds a host is judged by: pinned, or learned from this network's normal. */
+export interface Limits {
+  /** Distinct targets on the host's most-targeted service (scans and brute force of one service). */
+  serviceTargets: Limit;
+  /** Distinct targets over every port (SYN scans). */
+  scanPeers: Limit;
+  manyPeers: Limit;
+  sweepPorts: Limit;
+  attackFlows: Limit;
+  serverPeers: Limit;
+  ddosSources: Limit;
+  ddosPackets: Limit;
+  reflectors: Limit;
+  reflectionBytes: Limit;
+  floodPackets: Limit;
 }
 
 /** What rules read: window metrics, the profile, and derived ratios. */
@@ -47,30 +76,111 @@ export interface HostView {
   topPortShare: number;
   topPpoShare: number;
   ampShare: number;
+  /** ICMP and ICMPv6 flows' share: portless traffic, judged by type and code. */
+  icmpShare: number;
+  /** Distinct targets on the service (protocol and destination port, ICMP type and code) with the most of them. */
+  service: { proto: number; port: number; targets: number };
+  limits: Limits;
 }
 
 const TCP_HEADER = 40;
 
-export function viewOf(m: HostMetrics, p: Profile): HostView {
+/** Portless protocols: their "ports" are ICMP type and code (NetFlow's `type × 256 + code` in the destination port). */
+export function isIcmp(proto: number): boolean {
+  return proto === 1 || proto === 58;
+}
+
+/** The thresholds of one host: the pinned ones, or learned per role (and per service for its service targets). */
+export function limitsOf(
+  t: Thresholds,
+  base: Baseline | undefined,
+  role: Role,
+  kind: 'client' | 'server',
+  service: { proto: number; port: number },
+  bytesPerPacket = 0,
+): Limits {
+  if (t.baseline.mode === 'pinned') {
+    const v = (value: number): Limit => ({ value });
+    return {
+      serviceTargets: v(t.client.scanPeers),
+      scanPeers: v(t.client.scanPeers),
+      manyPeers: v(t.client.manyPeers),
+      sweepPorts: v(t.client.sweepPorts),
+      attackFlows: v(t.client.attackFlows),
+      serverPeers: v(t.server.manyPeers),
+      ddosSources: v(t.victim.ddosSources),
+      ddosPackets: v(t.victim.ddosPackets),
+      reflectors: v(t.victim.reflectors),
+      reflectionBytes: v(t.victim.reflectionBytes),
+      floodPackets: v(t.victim.floodPackets),
+    };
+  }
+  const min = t.minimum;
+  const l = (key: string, minimum: number) => limitOf(base, key, minimum, t.baseline);
+  const self = role === 'destination' ? 'destination' : kind;
+  return {
+    serviceTargets: l(serviceKey(service.proto, service.port), min.scanPeers),
+    scanPeers: l('client.peers', min.scanPeers),
+    manyPeers: l('client.peers', min.manyPeers),
+    sweepPorts: l('client.ports', min.sweepPorts),
+    attackFlows: l('client.flows', min.attackFlows),
+    serverPeers: l('server.peers', min.serverPeers),
+    ddosSources: l('destination.peers', min.ddosSources),
+    ddosPackets: l('destination.packets', min.ddosPackets),
+    reflectors: l('destination.peers', min.reflectors),
+    reflectionBytes: l('destination.bytes', min.reflectionBytes),
+    // A flood of small packets is judged against the small packets hosts send (not against video calls).
+    floodPackets: l(
+      bytesPerPacket <= SMALL_PACKET_BYTES ? `${self}.smallPackets` : `${self}.packets`,
+      min.floodPackets,
+    ),
+  };
+}
+
+function icmpShareOf(p: Profile): number {
+  return p.protocols.top.filter((v) => isIcmp(Number(v.value))).reduce((a, v) => a + v.share, 0);
+}
+
+/** A source answering from one well-known port to ephemeral ones is a server; every other host a client. */
+export function kindOf(role: HostMetrics['role'], p: Profile): 'client' | 'server' {
   const topSrc = p.srcPorts.top[0];
+  // ICMP has no ports: a source port of 0 is no well-known service, and an ICMP sender is a client.
   const server =
-    m.role === 'source' &&
+    role === 'source' &&
     topSrc !== undefined &&
+    Number(topSrc.value) > 0 &&
     Number(topSrc.value) < EPHEMERAL_PORT_MIN &&
     topSrc.share >= 0.8 &&
-    p.ephemeralSrcShare < 0.2;
+    p.ephemeralSrcShare < 0.2 &&
+    icmpShareOf(p) < 0.5;
+  return server ? 'server' : 'client';
+}
+
+export function viewOf(
+  m: HostMetrics,
+  p: Profile,
+  t: Thresholds,
+  base: Baseline | undefined,
+  service: { proto: number; port: number; targets: number } = { proto: 0, port: 0, targets: 0 },
+): HostView {
+  const icmpShare = icmpShareOf(p);
+  const kind = kindOf(m.role, p);
+  const bytesPerPacket = m.packets > 0 ? m.bytes / m.packets : 0;
   const portDist = m.role === 'source' ? p.dstPorts : p.dstPorts;
   return {
     m,
     p,
-    kind: server ? 'server' : 'client',
+    kind,
     sessionsPerPeer: m.peers > 0 ? m.flows / m.peers : 0,
     packetsPerFlow: m.flows > 0 ? m.packets / m.flows : 0,
-    bytesPerPacket: m.packets > 0 ? m.bytes / m.packets : 0,
+    bytesPerPacket,
     synShare: m.flows > 0 ? m.synOnlyFlows / m.flows : 0,
     topPortShare: portDist.top[0]?.share ?? 0,
     topPpoShare: p.ppo.top[0]?.share ?? 0,
     ampShare: m.flows > 0 ? m.ampFlows / m.flows : 0,
+    icmpShare,
+    service,
+    limits: limitsOf(t, base, m.role, kind, service, bytesPerPacket),
   };
 }
 
@@ -84,8 +194,13 @@ export interface Rule {
   check(v: HostView, t: Thresholds): Evidence[] | null;
 }
 
-const ge = (metric: string, value: number, threshold: number): Evidence | null =>
-  value >= threshold ? { metric, value, threshold, op: '>=' } : null;
+const ge = (metric: string, value: number, threshold: number | Limit): Evidence | null => {
+  const l = typeof threshold === 'number' ? { value: threshold } : threshold;
+  if (value < l.value) return null;
+  return l.basis
+    ? { metric, value, threshold: l.value, op: '>=', basis: l.basis }
+    : { metric, value, threshold: l.value, op: '>=' };
+};
 const le = (metric: string, value: number, threshold: number): Evidence | null =>
   value <= threshold ? { metric, value, threshold, op: '<=' } : null;
 
@@ -111,8 +226,12 @@ function oneSessionPerTarget(v: HostView, t: Thresholds): Evidence | null {
  * QUIC stream is one or two flows. Large packets count only when the traffic
  * is not TCP (a TCP bulk transfer is a download, not a flood).
  */
-function floodOf(v: HostView, t: Thresholds, perPeer: string): Evidence[] | null {
-  const base = [ge('packets', v.m.packets, t.victim.floodPackets), ge(perPeer, v.sessionsPerPeer, 20)];
+function floodOf(v: HostView, perPeer: string): Evidence[] | null {
+  const packets = ge('packets', v.m.packets, v.limits.floodPackets);
+  // ICMP echo floods are one flow per exporter timeout (the flow key is type and code): no flow count to ask.
+  const icmp = all(packets, ge('ICMP share', v.icmpShare, 0.8));
+  if (icmp) return icmp;
+  const base = [packets, ge(perPeer, v.sessionsPerPeer, 20)];
   const nonTcp = v.m.flows > 0 ? 1 - v.m.tcpFlows / v.m.flows : 0;
   return (
     all(...base, ge('non-TCP share', nonTcp, 0.8)) ??
@@ -125,9 +244,9 @@ export const RULES: readonly Rule[] = [
     type: 'flood',
     role: 'source',
     kind: 'client',
-    describe: 'a host flooding a few targets with many non-TCP flows',
-    check: (v, t) => {
-      const f = floodOf(v, t, 'flows per target');
+    describe: 'a host flooding a few targets: ICMP, or many non-TCP or tiny-packet flows',
+    check: (v) => {
+      const f = floodOf(v, 'flows per target');
       return f ? all(le('distinct targets', v.m.peers, 10), ...f) : null;
     },
   },
@@ -136,9 +255,9 @@ export const RULES: readonly Rule[] = [
     role: 'source',
     kind: 'client',
     describe: 'many destination ports on few hosts (a vertical scan)',
-    check: (v, t) =>
+    check: (v) =>
       all(
-        ge('distinct destination ports', v.m.ports, t.client.sweepPorts),
+        ge('distinct destination ports', v.m.ports, v.limits.sweepPorts),
         ge('ports per target', v.m.ports / Math.max(1, v.m.peers), 10),
       ),
   },
@@ -161,17 +280,29 @@ export const RULES: readonly Rule[] = [
       const failing = ge('SYN-only share', v.synShare, 0.2);
       const wide = [
         ...base,
-        ge('distinct targets', v.m.peers, t.client.scanPeers),
-        oneSessionPerTarget(v, t),
+        ge('distinct targets', v.service.targets, v.limits.serviceTargets),
+        le('flows per target', v.sessionsPerPeer, t.client.attackSessionsPerPeer),
       ];
       const found = all(...wide, uniform) ?? all(...wide, failing);
       if (found) return found;
       return all(
         ...base,
         uniform,
-        ge('flows to the service', v.m.flows * v.topPortShare, t.client.attackFlows),
+        ge('flows to the service', v.m.flows * v.topPortShare, v.limits.attackFlows),
       );
     },
+  },
+  {
+    type: 'ping-sweep',
+    role: 'source',
+    kind: 'client',
+    describe: 'ICMP echo (or another ICMP type) to many addresses, once each (a ping sweep)',
+    check: (v, t) =>
+      all(
+        ge('ICMP share', v.icmpShare, 0.8),
+        ge('distinct targets', v.service.targets, v.limits.serviceTargets),
+        oneSessionPerTarget(v, t),
+      ),
   },
   {
     type: 'service-scan',
@@ -180,7 +311,7 @@ export const RULES: readonly Rule[] = [
     describe: 'bare probes of one service across many hosts (wide-range service scan)',
     check: (v, t) =>
       all(
-        ge('distinct targets', v.m.peers, t.client.scanPeers),
+        ge('distinct targets', v.service.targets, v.limits.serviceTargets),
         oneSessionPerTarget(v, t),
         ...bareProbes(v, t),
         ge('top destination port share', v.topPortShare, t.probe.servicePortShare),
@@ -193,7 +324,7 @@ export const RULES: readonly Rule[] = [
     describe: 'SYN-only probes across many hosts and ports',
     check: (v, t) =>
       all(
-        ge('distinct targets', v.m.peers, t.client.scanPeers),
+        ge('distinct targets', v.m.peers, v.limits.scanPeers),
         oneSessionPerTarget(v, t),
         ...bareProbes(v, t),
         ge('SYN-only share', v.synShare, t.probe.synShare),
@@ -207,12 +338,12 @@ export const RULES: readonly Rule[] = [
     check: (v, t) =>
       // Probe-like traffic: uniform (one combination dominates) or bare. A NAT gateway's flows are neither.
       all(
-        ge('distinct targets', v.m.peers, t.client.manyPeers),
+        ge('distinct targets', v.m.peers, v.limits.manyPeers),
         oneSessionPerTarget(v, t),
         ge('top port-packets-octets share', v.topPpoShare, 0.2),
       ) ??
       all(
-        ge('distinct targets', v.m.peers, t.client.manyPeers),
+        ge('distinct targets', v.m.peers, v.limits.manyPeers),
         oneSessionPerTarget(v, t),
         le('packets per flow', v.packetsPerFlow, t.probe.maxPackets),
       ),
@@ -222,7 +353,7 @@ export const RULES: readonly Rule[] = [
     role: 'source',
     kind: 'server',
     describe: 'a server answering far more clients than usual',
-    check: (v, t) => all(ge('distinct clients', v.m.peers, t.server.manyPeers)),
+    check: (v) => all(ge('distinct clients', v.m.peers, v.limits.serverPeers)),
   },
   {
     type: 'reflection-victim',
@@ -231,8 +362,8 @@ export const RULES: readonly Rule[] = [
     check: (v, t) =>
       all(
         ge('share of flows from amplification ports', v.ampShare, t.victim.reflectionShare),
-        ge('distinct reflectors', v.m.peers, t.victim.reflectors),
-        ge('bytes from amplification ports', v.m.ampBytes, t.victim.reflectionBytes),
+        ge('distinct reflectors', v.m.peers, v.limits.reflectors),
+        ge('bytes from amplification ports', v.m.ampBytes, v.limits.reflectionBytes),
       ),
   },
   {
@@ -241,8 +372,8 @@ export const RULES: readonly Rule[] = [
     describe: 'many sources sending SYN-only or identical flows (spoofed SYN flood, botnet flood)',
     check: (v, t) => {
       const base = [
-        ge('distinct sources', v.m.peers, t.victim.ddosSources),
-        ge('packets', v.m.packets, t.victim.ddosPackets),
+        ge('distinct sources', v.m.peers, v.limits.ddosSources),
+        ge('packets', v.m.packets, v.limits.ddosPackets),
       ];
       // Legitimate clients of a popular server send varied, data-carrying flows; attack traffic is
       // SYN-only (spoofed) or the same flow over and over (a bot's flood).
@@ -256,7 +387,7 @@ export const RULES: readonly Rule[] = [
     type: 'flood',
     role: 'destination',
     describe: 'a packet flood from a few sources, each opening many flows (UDP/ICMP, or tiny TCP packets)',
-    check: (v, t) => floodOf(v, t, 'flows per source'),
+    check: (v) => floodOf(v, 'flows per source'),
   },
 ];
 

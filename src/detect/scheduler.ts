@@ -16,6 +16,7 @@
 
 import { sql } from '../store/sql.js';
 import type { FlowStore } from '../store/types.js';
+import { BaselineSource } from './baseline.js';
 import { type DetectOptions, detectRange, type WindowResult } from './index.js';
 import { Poller } from './poller.js';
 import { type Report, readReports } from './report.js';
@@ -43,11 +44,15 @@ export function parseWindowId(id: string): number {
 export class DetectScheduler extends Poller {
   private resumed = false;
 
+  private readonly o: SchedulerOptions;
+
   constructor(
     private readonly store: FlowStore,
-    private readonly o: SchedulerOptions,
+    o: SchedulerOptions,
   ) {
     super();
+    // One baseline source for the detector's life: each day's stored baseline is read (or learned) once.
+    this.o = o.baselines ? o : { ...o, baselines: new BaselineSource(store, o.thresholds) };
   }
 
   override start(pollMs = 5000): void {

@@ -11,9 +11,11 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import { z } from 'zod';
+import { FlowhuntError } from '../errors.js';
 import { type AddrWords, type Cidr, parseAddress, parseCidr } from '../flow/address.js';
 
 export const LANGS = ['en', 'zh-TW'] as const;
@@ -28,8 +30,12 @@ export interface Organisation {
   lang?: Lang;
 }
 
-export class DirectoryError extends Error {
+export class DirectoryError extends FlowhuntError {
   override name = 'DirectoryError';
+
+  constructor(message: string) {
+    super('bad_directory', message);
+  }
 }
 
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+$/;
@@ -112,6 +118,8 @@ export class Directory {
 
 /** Parses the YAML form, checking every CIDR and contact, with line numbers in errors. */
 export function parseDirectoryYaml(text: string, file = 'directory.yaml'): Organisation[] {
+  // Loaded here, not with the module: every command loads this module with the config, few read a YAML directory.
+  const { LineCounter, parseDocument } = createRequire(import.meta.url)('yaml') as typeof Yaml;
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc });
   const lineOf = (path: (string | number)[]): string => {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fixture, requireTool, tempDir } from '../testing/helpers.js';
-import { GeoDatabase, GeoError } from './geo.js';
+import { Geo, GeoDatabase, GeoError, placeTag } from './geo.js';
 import { defaultCountryDatabase, Enricher, enrichConfigSchema } from './index.js';
 
 const CITY = fixture(import.meta.url, 'GeoLite2-City-Test.mmdb');
@@ -133,7 +133,74 @@ test('the enricher merges directory, city and ASN answers; the packaged country 
 
 test('enrich config: empty is valid; geoCountry false turns the default off; unknown keys are refused', () => {
   assert.deepEqual(enrichConfigSchema.parse({}), {});
+  assert.deepEqual(enrichConfigSchema.parse({ geoCity: ['a.mmdb', 'b.mmdb'] }), {
+    geoCity: ['a.mmdb', 'b.mmdb'],
+  });
+  assert.equal(enrichConfigSchema.safeParse({ geoCity: [] }).success, false);
+  assert.equal(enrichConfigSchema.safeParse({ geoAsn: [1] }).success, false);
   assert.deepEqual(enrichConfigSchema.parse({ geoCountry: false }), { geoCountry: false });
   assert.equal(enrichConfigSchema.safeParse({ geoCountry: true }).success, false);
   assert.equal(enrichConfigSchema.safeParse({ geoip: 'x.mmdb' }).success, false);
+});
+
+test('private, documentation, link-local and other reserved addresses get no location, whatever a database says', async (t) => {
+  const def = defaultCountryDatabase()!;
+  const raw = await GeoDatabase.open(def);
+  const city = await GeoDatabase.open(CITY);
+  const geo = new Geo([city, raw]);
+  // The packaged country database gives registry blocks' countries to these ranges.
+  const wrong: Record<string, string> = {
+    '192.168.1.1': 'AU',
+    '172.16.0.1': 'AU',
+    '198.51.100.1': 'AU',
+    '2001:db8::1': 'JP',
+  };
+  for (const [ip, cc] of Object.entries(wrong)) {
+    assert.equal(raw.lookup(ip).country, cc, `the raw database says ${ip} is in ${cc}`);
+    if (requireTool(t, 'mmdblookup')) assert.equal(mmdblookup(def, ip, 'country_code'), cc, ip);
+  }
+  for (const ip of [
+    ...Object.keys(wrong),
+    '10.0.0.1',
+    '100.64.0.1',
+    '127.0.0.1',
+    '169.254.1.1',
+    '203.0.113.9',
+    '224.0.0.251',
+    '::1',
+    'fe80::1',
+    'fd00::1',
+    'ff02::1',
+    '::ffff:192.168.1.1',
+  ])
+    assert.deepEqual(geo.lookup(ip), {}, ip);
+  const e = await Enricher.open({ geoCity: CITY, geoAsn: ASN });
+  assert.deepEqual(e.enrich('192.168.1.1'), {});
+  assert.deepEqual(e.enrich('2001:db8::1'), {});
+  // Routable addresses still answer, city database first, as mmdblookup does.
+  assert.deepEqual(geo.lookup('81.2.69.160'), { country: 'GB', city: 'London' });
+  if (requireTool(t, 'mmdblookup'))
+    for (const ip of ['8.8.8.8', '140.112.8.116', '2001:288:1001::1'])
+      assert.equal(geo.lookup(ip).country, mmdblookup(def, ip, 'country_code'), ip);
+});
+
+test('geoCity may list several databases (an IPv4 and an IPv6 file), consulted in order', async () => {
+  const MIXED = fixture(import.meta.url, 'MaxMind-DB-test-mixed-24.mmdb');
+  const e = await Enricher.open({ geoCity: [CITY, MIXED], geoCountry: false });
+  assert.equal(e.geo.databases.length, 2);
+  assert.deepEqual(e.enrich('81.2.69.160'), { country: 'GB', city: 'London' });
+  await assert.rejects(
+    Enricher.open({ geoCity: [CITY, BROKEN] }),
+    /MaxMind-DB-test-broken-pointers-24\.mmdb is corrupt/,
+  );
+});
+
+test("the paper's place tag: 1.2.3.4(@City[CC]), country or city alone, nothing when unknown", async () => {
+  assert.equal(placeTag({ city: 'Hanoi', country: 'VN' }), '(@Hanoi[VN])');
+  assert.equal(placeTag({ country: 'VN' }), '([VN])');
+  assert.equal(placeTag({ city: 'Hanoi' }), '(@Hanoi)');
+  assert.equal(placeTag({ asn: 7552 }), '');
+  assert.equal(placeTag({}), '');
+  const city = await GeoDatabase.open(CITY);
+  assert.equal(`81.2.69.160${placeTag(new Geo([city]).lookup('81.2.69.160'))}`, '81.2.69.160(@London[GB])');
 });

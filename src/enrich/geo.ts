@@ -9,10 +9,16 @@
  * corrupt file is refused at start-up with its name, rather than failing on
  * the one address that happens to hit the bad record during an attack. A
  * lookup never throws: an address it cannot answer has no geo data.
+ *
+ * {@link Geo}, the lookup the rest of flowhunt uses, gives no location to
+ * private, CGNAT, loopback, link-local, documentation, multicast and other
+ * reserved addresses (`reserved.ts`), whatever a database says of them.
  */
 
 import { readFile } from 'node:fs/promises';
-import { Reader, type Response } from 'maxmind';
+import type { Reader, Response } from 'maxmind';
+import { FlowhuntError } from '../errors.js';
+import { reservedRange } from './reserved.js';
 
 export interface GeoInfo {
   /** ISO 3166-1 alpha-2 country code. */
@@ -23,8 +29,12 @@ export interface GeoInfo {
   asOrg?: string;
 }
 
-export class GeoError extends Error {
+export class GeoError extends FlowhuntError {
   override name = 'GeoError';
+
+  constructor(message: string) {
+    super('bad_geo_database', message);
+  }
 }
 
 const METADATA_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex');
@@ -84,6 +94,8 @@ export class GeoDatabase {
     // The metadata section opens with this marker (MaxMind DB spec); without it the file is something else.
     if (buf.lastIndexOf(METADATA_MARKER) < 0)
       throw new GeoError(`${file} is not a MaxMind DB file (no metadata section)`);
+    // maxmind is loaded with the first database, not by every command that reads the config.
+    const { Reader } = await import('maxmind');
     let reader: Reader<Response>;
     try {
       reader = new Reader<Response>(buf, { cache: boundedCache(10_000) });
@@ -190,13 +202,28 @@ const dotted = (v: number): string => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 
 const hexGroups = (w: number[]): string =>
   w.map((x) => `${(x >>> 16).toString(16)}:${(x & 0xffff).toString(16)}`).join(':');
 
-/** Several databases consulted in order; the first to know a field gives it. */
+/**
+ * Several databases consulted in order; the first to know a field gives it.
+ * An address in a reserved range (`reserved.ts`) has no geo data.
+ */
 export class Geo {
   constructor(readonly databases: readonly GeoDatabase[]) {}
 
   lookup(ip: string): GeoInfo {
+    if (reservedRange(ip)) return {};
     let out: GeoInfo = {};
     for (const db of this.databases) out = { ...db.lookup(ip), ...out };
     return out;
   }
+}
+
+/**
+ * Where an address is, in the paper's form for lists of hosts:
+ * `(@Hanoi[VN])`, `([VN])` with a country only, `(@Hanoi)` with a city only,
+ * and '' when nothing is known. Written right after the address:
+ * `1.2.3.4(@Hanoi[VN])`.
+ */
+export function placeTag(g: GeoInfo): string {
+  if (!g.city && !g.country) return '';
+  return `(${g.city ? `@${g.city}` : ''}${g.country ? `[${g.country}]` : ''})`;
 }

@@ -15,16 +15,21 @@ import { Directory, type Lang } from './directory.js';
 import { Geo, GeoDatabase } from './geo.js';
 
 export { Directory, DirectoryError, LANGS, type Lang, type Organisation } from './directory.js';
-export { Geo, GeoDatabase, GeoError, type GeoInfo } from './geo.js';
+export { Geo, GeoDatabase, GeoError, type GeoInfo, placeTag } from './geo.js';
+export { RESERVED_RANGES, type ReservedKind, type ReservedRange, reservedRange } from './reserved.js';
 
 export const enrichConfigSchema = z
   .object({
     /** Organisation directory: a `.yaml`/`.yml` or `.csv` file. */
     directory: z.string().optional(),
-    /** A City database (GeoIP2/GeoLite2 City or compatible `.mmdb`). */
-    geoCity: z.string().optional(),
-    /** An ASN database (GeoLite2 ASN, GeoIP2 ISP or compatible `.mmdb`). */
-    geoAsn: z.string().optional(),
+    /**
+     * A City database (GeoIP2/GeoLite2 City or compatible `.mmdb`), or a
+     * list of them consulted in order (the IPv4 and IPv6 files of an
+     * ip-location-db city package).
+     */
+    geoCity: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+    /** An ASN database (GeoLite2 ASN, GeoIP2 ISP or compatible `.mmdb`), or a list of them. */
+    geoAsn: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     /** A country database; `false` turns off the packaged default. */
     geoCountry: z.union([z.string(), z.literal(false)]).optional(),
   })
@@ -66,7 +71,7 @@ export class Enricher {
   static async open(cfg: EnrichConfig = {}): Promise<Enricher> {
     const directory = cfg.directory ? await Directory.load(cfg.directory) : undefined;
     const country = cfg.geoCountry === false ? undefined : (cfg.geoCountry ?? defaultCountryDatabase());
-    const files = [cfg.geoCity, cfg.geoAsn, country].filter((x): x is string => typeof x === 'string');
+    const files = [cfg.geoCity, cfg.geoAsn, country].flat().filter((x): x is string => typeof x === 'string');
     const dbs = await Promise.all(files.map((f) => GeoDatabase.open(f)));
     return new Enricher(directory, new Geo(dbs));
   }

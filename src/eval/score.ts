@@ -6,10 +6,11 @@
  * its address with one of its `expectedTypes`; a report about a legitimate
  * host (or one the truth does not list) is a false alert, counted by the
  * host's role. Signatures: each family's best-ranked signature in the
- * catalog, its rank, and whether it ranks above every bare probe. Hunt:
- * small-scale members found (recall) and, of the hosts the hunt reported
- * that were not themselves large-scale attackers, how many were members
- * (precision).
+ * catalog (exact, or a profile whose exchanges are all the family's), its
+ * rank, and whether it ranks above every bare probe. Hunt: small-scale
+ * members found (recall, also per family) and, of the hosts the hunt
+ * reported that were not themselves large-scale attackers, how many were
+ * members (precision).
  */
 
 import type { Report } from '../detect/report.js';
@@ -17,7 +18,7 @@ import { ANOMALY_TYPES } from '../detect/rules.js';
 import { normalizeAddress } from '../flow/address.js';
 import type { Signature } from '../hunt/catalog.js';
 import type { Finding } from '../hunt/hunt.js';
-import { isBareProbe } from '../hunt/signature.js';
+import { isBareProbe, parseSignature, type SignatureKey } from '../hunt/signature.js';
 import type { Truth, TruthHost } from '../simulate/truth.js';
 
 export interface TypeScore {
@@ -65,10 +66,26 @@ export interface EvalResult {
     precision: number;
     falsePositives: { ip: string; role: string; what: string; signature: string }[];
     decoysReported: number;
+    /** Per family: its small-scale members and how many the hunt found. */
+    families: { family: string; smallMembers: number; found: number; recall: number }[];
   };
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/**
+ * Whether a catalog signature is one of the family's: same protocol and
+ * port, and every exchange of it one the family's signatures list (an exact
+ * one of them, or a profile learned from part of the family's mix).
+ */
+function ofFamily(f: Truth['families'][number], s: SignatureKey): boolean {
+  const proto = f.protocol === 'udp' ? 17 : 6;
+  if (s.port !== f.port || s.protocol !== proto) return false;
+  const known = new Set<string>();
+  for (const text of f.signatures)
+    for (const c of parseSignature(text, proto)?.combos ?? []) known.add(`${c.packets}-${c.octets}`);
+  return s.combos.every((c) => known.has(`${c.packets}-${c.octets}`));
+}
 
 export function score(
   truth: Truth,
@@ -128,9 +145,10 @@ export function score(
   // ---- signatures
   const families: FamilyScore[] = truth.families.map((f) => {
     const main = f.signatures[0]!;
-    const idx = catalog.findIndex((s) => f.signatures.includes(s.signature) && s.port === f.port);
+    const idx = catalog.findIndex((s) => ofFamily(f, s));
     const found = idx >= 0 ? catalog[idx]! : null;
-    const bare = isBareProbe({ protocol: f.protocol === 'udp' ? 17 : 6, ...split(main) });
+    const key = parseSignature(main, f.protocol === 'udp' ? 17 : 6);
+    const bare = key !== undefined && isBareProbe(key);
     const firstBare = catalog.findIndex((s) => isBareProbe(s));
     const above = found !== null && (bare || firstBare < 0 || idx < firstBare);
     return {
@@ -192,11 +210,16 @@ export function score(
       precision: added.length ? round(addedCorrect / added.length) : 1,
       falsePositives,
       decoysReported: falsePositives.filter((f) => hosts.get(f.ip)?.decoy).length,
+      families: truth.families.map((f) => {
+        const members = f.small.map((ip) => normalizeAddress(ip) ?? ip);
+        const found = members.filter((ip) => foundIps.has(ip)).length;
+        return {
+          family: f.name,
+          smallMembers: members.length,
+          found,
+          recall: members.length ? round(found / members.length) : 1,
+        };
+      }),
     },
   };
-}
-
-function split(sig: string): { port: number; packets: number; octets: number } {
-  const [port, packets, octets] = sig.split('-').map(Number) as [number, number, number];
-  return { port, packets, octets };
 }

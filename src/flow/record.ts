@@ -3,55 +3,20 @@
  *
  * This is the object form used in JSON output, JSON-lines import and tests.
  * Hot paths (decoders, the collector, the store writer) use the columnar
- * {@link FlowBatch} instead and never build one object per flow.
+ * {@link FlowBatch} instead and never build one object per flow. Both the
+ * type and its defaults follow the one column list in `schema.ts`.
  */
 
-export interface FlowRecord {
-  flowStartMilliseconds: number;
-  flowEndMilliseconds: number;
-  /** IPv4 dotted quad or RFC 5952 IPv6 text. */
-  sourceIPAddress: string;
-  destinationIPAddress: string;
-  sourceTransportPort: number;
-  destinationTransportPort: number;
-  protocolIdentifier: number;
-  tcpControlBits: number;
-  packetDeltaCount: number;
-  octetDeltaCount: number;
-  ingressInterface: number;
-  egressInterface: number;
-  ipClassOfService: number;
-  bgpSourceAsNumber: number;
-  bgpDestinationAsNumber: number;
-  ipNextHopAddress: string;
-  flowDirection: number;
-  exporterIPAddress: string;
-  samplingInterval: number;
-  label: string | null;
-}
+import { COLUMNS, type FlowColumn, type RecordValue } from './schema.js';
 
-/** Defaults for the fields an input may leave out. */
+/** One field per column, named by its information element (addresses as IPv4 dotted quad or RFC 5952 IPv6 text). */
+export type FlowRecord = { -readonly [C in FlowColumn as C['ie']]: RecordValue<C['kind']> };
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.fromEntries(
+  COLUMNS.map((c) => [c.ie, c.kind === 'addr' ? '0.0.0.0' : c.kind === 'str' ? null : (c.empty ?? 0)]),
+);
+
+/** Defaults for the fields an input may leave out: zeros, `0.0.0.0`, no label, sampling 1. */
 export function emptyRecord(): FlowRecord {
-  return {
-    flowStartMilliseconds: 0,
-    flowEndMilliseconds: 0,
-    sourceIPAddress: '0.0.0.0',
-    destinationIPAddress: '0.0.0.0',
-    sourceTransportPort: 0,
-    destinationTransportPort: 0,
-    protocolIdentifier: 0,
-    tcpControlBits: 0,
-    packetDeltaCount: 0,
-    octetDeltaCount: 0,
-    ingressInterface: 0,
-    egressInterface: 0,
-    ipClassOfService: 0,
-    bgpSourceAsNumber: 0,
-    bgpDestinationAsNumber: 0,
-    ipNextHopAddress: '0.0.0.0',
-    flowDirection: 0,
-    exporterIPAddress: '0.0.0.0',
-    samplingInterval: 1,
-    label: null,
-  };
+  return { ...EMPTY } as FlowRecord;
 }

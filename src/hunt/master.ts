@@ -9,11 +9,13 @@ import { dayOf } from '../flow/batch.js';
 import type { FlowStore } from '../store/types.js';
 import type { Signature } from './catalog.js';
 import type { Finding } from './hunt.js';
+import { keyOf, signatureKey, signatureLabel, signatureOf } from './signature.js';
 
 export interface SuspiciousIp {
   ip: string;
   daysSeen: number;
   days: string[];
+  /** The written forms with the protocol when it is not TCP (`22-4-240`, `53-1-70/udp`, `1433:5-420=60,4-320=40`). */
   signatures: string[];
   firstSeen: number;
   lastSeen: number;
@@ -73,7 +75,9 @@ export function suspiciousIps(findings: readonly Finding[], reports: readonly Re
       by.set(f.ip, s);
     }
     if (!s.days.includes(f.day)) s.days.push(f.day);
-    if (!s.signatures.includes(f.signature)) s.signatures.push(f.signature);
+    const sig = signatureOf(f);
+    const label = sig ? signatureLabel(sig) : f.signature;
+    if (!s.signatures.includes(label)) s.signatures.push(label);
     s.firstSeen = Math.min(s.firstSeen, f.firstSeen);
     s.lastSeen = Math.max(s.lastSeen, f.lastSeen);
     s.maxDestinations = Math.max(s.maxDestinations, f.destinations);
@@ -97,12 +101,19 @@ export function signatureMaster(
   findings: readonly Finding[],
   catalog: readonly Signature[] = [],
 ): SignatureMaster[] {
-  const by = new Map<string, SignatureMaster & { ips: Set<string>; daySet: Set<string> }>();
+  // One row per identity: a profile found under other percentages on other days is one signature,
+  // written as the catalog writes it (else as on the latest day it was found).
+  const by = new Map<string, SignatureMaster & { ips: Set<string>; daySet: Set<string>; latest: string }>();
   for (const f of findings) {
-    const k = `${f.protocol}/${f.signature}`;
+    const k = keyOf(f);
     let s = by.get(k);
+    if (s && f.day > s.latest) {
+      s.signature = f.signature;
+      s.latest = f.day;
+    }
     if (!s) {
       s = {
+        latest: f.day,
         signature: f.signature,
         protocol: f.protocol,
         hosts: 0,
@@ -122,10 +133,12 @@ export function signatureMaster(
     s.lastSeen = Math.max(s.lastSeen, f.lastSeen);
   }
   return [...by.values()]
-    .map(({ ips, daySet, ...s }) => {
-      const c = catalog.find((x) => x.signature === s.signature && x.protocol === s.protocol);
+    .map(({ ips, daySet, latest: _, ...s }) => {
+      const k = keyOf(s);
+      const c = catalog.find((x) => x.protocol === s.protocol && signatureKey(x) === k);
       return {
         ...s,
+        ...(c ? { signature: c.signature } : {}),
         hosts: ips.size,
         days: daySet.size,
         ...(c ? { strength: c.strength, attackers: c.attackers.length } : {}),

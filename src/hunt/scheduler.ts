@@ -14,8 +14,8 @@ import { readReports, windowId } from '../detect/report.js';
 import { parseWindowId } from '../detect/scheduler.js';
 import { DAY_MS, dayOf } from '../flow/batch.js';
 import type { FlowStore } from '../store/types.js';
-import { learnSignatures } from './catalog.js';
-import { type Finding, type HuntOptions, huntRange } from './hunt.js';
+import type { Finding, HuntOptions } from './hunt.js';
+import { learnAndHunt } from './run.js';
 
 export interface HuntSchedulerOptions {
   hunt: HuntOptions;
@@ -59,14 +59,13 @@ export class HuntScheduler extends Poller {
     while (next <= lastDue && next + DAY_MS <= detectedTo && (await this.mayWork())) {
       const from = next - this.o.learnDays * DAY_MS;
       const reports = await readReports(this.store, from, next + DAY_MS);
-      const sigs = learnSignatures(reports, { minShare: this.o.minShare });
-      const large = new Set(reports.filter((r) => r.role === 'source').map((r) => r.ip));
       const day = dayOf(next);
-      const found = sigs.length
-        ? await huntRange(this.store, next, next + DAY_MS, sigs, this.o.hunt, large)
-        : [];
+      const { hunted, findings: found } = await learnAndHunt(this.store, reports, next, next + DAY_MS, {
+        minShare: this.o.minShare,
+        hunt: this.o.hunt,
+      });
       await this.store.putDocs('hunt-state', day, [
-        { day, signatures: sigs.length, findings: found.length, at: now },
+        { day, signatures: hunted.length, findings: found.length, at: now },
       ]);
       await this.o.onDay?.(day, found);
       next += DAY_MS;

@@ -1,8 +1,8 @@
 /**
  * @module The import formats: what a file reader is, and the list of them.
  *
- * Every format — text (nfdump CSV, Argus binetflow, JSON lines) or binary
- * (pcap, pcapng, IPFIX files) — is one {@link ImportFormat}: a name, a
+ * Every format — text (nfdump CSV, Argus binetflow, Zeek conn.log, JSON lines) or binary
+ * (pcap, pcapng, nfdump's nfcapd files, IPFIX files) — is one {@link ImportFormat}: a name, a
  * `sniff` that recognises the format from the first bytes of a file (for
  * `--format auto`), and a streaming `read` that hands {@link FlowBatch}es of
  * a few thousand flows to a sink and reports what it could not read. A
@@ -16,8 +16,12 @@ import type { FlowBatch } from '../flow/batch.js';
 import { binetflowFormat } from './binetflow.js';
 import { ipfixFileFormat } from './ipfix-file.js';
 import { jsonlFormat } from './jsonl.js';
+import { FORMAT_NAMES, type FormatName } from './names.js';
+import { nfcapdFormat } from './nfcapd.js';
 import { nfdumpCsvFormat } from './nfdump-csv.js';
 import { pcapFormat } from './pcap.js';
+import type { TimeZone } from './times.js';
+import { zeekFormat } from './zeek.js';
 
 /** Where a reader sends what it read. */
 export interface ImportSink {
@@ -38,6 +42,12 @@ export interface ImportSink {
   progress?(bytes: number): void;
 }
 
+/** How to read a file, beyond its bytes. */
+export interface ReadOptions {
+  /** The zone of times printed without one (`--tz`); default this process's zone. */
+  tz?: TimeZone;
+}
+
 export interface ImportFormat {
   /** The `--format` name. */
   readonly name: string;
@@ -49,8 +59,14 @@ export interface ImportFormat {
    * the header line or the shape of the first data line.
    */
   sniff(head: Buffer, path: string): boolean;
+  /**
+   * True when the format's times are wall-clock times without a zone
+   * (nfdump CSV, binetflow): they are read in {@link ReadOptions.tz}, and
+   * the import warns when none was given.
+   */
+  readonly zoneless?: boolean;
   /** Streams the file into the sink. Throws only for what ends the whole read (I/O errors, a sink's throw). */
-  read(path: string, sink: ImportSink): Promise<void>;
+  read(path: string, sink: ImportSink, opts?: ReadOptions): Promise<void>;
 }
 
 /** How much of a file `sniff` gets to see. */
@@ -61,16 +77,22 @@ export const SNIFF_BYTES = 64 * 1024;
  * first, then the text formats, whose sniffs look at the first line.
  */
 // Binary formats first: their magic numbers are the surest sniff.
-export const FORMATS: readonly ImportFormat[] = [
-  pcapFormat,
-  ipfixFileFormat,
-  nfdumpCsvFormat,
-  binetflowFormat,
-  jsonlFormat,
-];
+const READERS: Record<FormatName, ImportFormat> = {
+  pcap: pcapFormat,
+  nfcapd: nfcapdFormat,
+  ipfix: ipfixFileFormat,
+  'nfdump-csv': nfdumpCsvFormat,
+  binetflow: binetflowFormat,
+  // before jsonl: its JSON form is JSON lines too
+  zeek: zeekFormat,
+  jsonl: jsonlFormat,
+};
+export const FORMATS: readonly ImportFormat[] = FORMAT_NAMES.map((n) => READERS[n]);
+for (const n of FORMAT_NAMES)
+  if (READERS[n].name !== n) throw new Error(`import format ${n} is named ${READERS[n].name}`);
 
 export function formatNames(): string[] {
-  return FORMATS.map((f) => f.name);
+  return [...FORMAT_NAMES];
 }
 
 export function formatByName(name: string): ImportFormat | undefined {

@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import { DuckFlowStore } from '../store/duckdb/index.js';
 import type { FlowStore } from '../store/types.js';
 import { fixture, tempDir } from '../testing/helpers.js';
-import { ImportError, importFiles, MAX_ERROR_DETAILS } from './index.js';
+import { ImportError, importFiles, MAX_ERROR_DETAILS, parseTimeZone } from './index.js';
 
-const T0 = Date.parse('2026-11-20T12:00:00Z');
+// In the past of any clock that runs these tests: flows ahead of the clock are rejected (ingest.maxAheadHours).
+const T0 = Date.parse('2025-11-20T12:00:00Z');
 
 /** JSON lines of `n` flows (one day apart every 400 flows), with `bad` lines replaced by junk. */
 function jsonl(n: number, bad: readonly number[] = []): string {
@@ -132,7 +133,8 @@ test('import: every file is checked before any is read', async (t) => {
     message: `${join(dir, 'missing.csv')}: cannot read (ENOENT: no such file or directory)`,
   });
   await assert.rejects(importFiles(s, [good], { format: 'pcapng-ish' }), {
-    message: 'unknown format "pcapng-ish"; use one of: auto, pcap, ipfix, nfdump-csv, binetflow, jsonl',
+    message:
+      'unknown format "pcapng-ish"; use one of: auto, pcap, nfcapd, ipfix, nfdump-csv, binetflow, zeek, jsonl',
   });
   assert.deepEqual(await snapshot(s), before);
   await s.close();
@@ -152,5 +154,40 @@ test('import: rejected lines are all counted, their details kept up to a cap', a
     [2, 4, 6],
   );
   assert.equal(sum.flows, 250);
+  await s.close();
+});
+
+test('import: times without a zone are read in --tz, and without it the summary warns once, naming the zone used', async (t) => {
+  const dir = tempDir(t);
+  const a = join(dir, 'a.binetflow');
+  const b = join(dir, 'b.binetflow');
+  const line = (h: string) =>
+    `2011/08/11 ${h}:30:00.000000,0.5,tcp,192.0.2.1,1025,   ->,192.0.2.2,80,S_,0,0,1,60,60,flow=x\n`;
+  writeFileSync(a, line('01'));
+  writeFileSync(b, line('03'));
+  const days = async (name: string, opts: Parameters<typeof importFiles>[2]) => {
+    const s = await DuckFlowStore.open(join(dir, name));
+    const sum = await importFiles(s, [a, b], opts);
+    const d = (await s.days()).map((x) => x.day);
+    await s.close();
+    return { sum, d };
+  };
+  const utc = await days('utc', { tz: parseTimeZone('UTC')! });
+  assert.deepEqual(utc.sum.warnings, []);
+  assert.deepEqual(utc.d, ['2011-08-11']);
+  // Prague in August is UTC+2: 01:30 local is 23:30 UTC the day before; 03:30 is 01:30 UTC.
+  const prague = await days('prague', { tz: parseTimeZone('Europe/Prague')! });
+  assert.deepEqual(prague.sum.warnings, []);
+  assert.deepEqual(prague.d, ['2011-08-10', '2011-08-11']);
+  const none = await days('none', {});
+  assert.equal(none.sum.warnings.length, 1);
+  assert.match(
+    none.sum.warnings[0]!,
+    /^warning: .*a\.binetflow \(and 1 more files\): binetflow times carry no time zone; read as local \(.+\) time — give --tz ZONE/,
+  );
+  const json = join(dir, 'c.jsonl');
+  writeFileSync(json, jsonl(3));
+  const s = await DuckFlowStore.open(join(dir, 'jsonl'));
+  assert.deepEqual((await importFiles(s, [json])).warnings, [], 'JSON lines carry their zone');
   await s.close();
 });

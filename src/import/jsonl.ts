@@ -26,7 +26,7 @@ import { type AddrWords, parseAddress } from '../flow/address.js';
 import type { FlowBatch } from '../flow/batch.js';
 import { parseFlags, protocolNumber } from '../flow/names.js';
 import { emptyRecord, type FlowRecord } from '../flow/record.js';
-import { type ColumnDef, FLOW_COLUMNS } from '../flow/schema.js';
+import { COLUMNS, type ColumnKind, type FieldOfKind } from '../flow/schema.js';
 import type { ImportFormat } from './format.js';
 import { type LineOutcome, type LineParser, textFormat } from './text.js';
 
@@ -37,30 +37,13 @@ const MAX: Record<string, number> = {
   u64: Number.MAX_SAFE_INTEGER,
 };
 
-type NumField =
-  | 'sport'
-  | 'dport'
-  | 'proto'
-  | 'flags'
-  | 'packets'
-  | 'bytes'
-  | 'inIf'
-  | 'outIf'
-  | 'tos'
-  | 'srcAs'
-  | 'dstAs'
-  | 'dir'
-  | 'sampling';
-type AddrField = 'src' | 'dst' | 'nexthop' | 'exporter';
+type NumField = Exclude<FieldOfKind<ColumnKind>, AddrField | FieldOfKind<'str'> | FieldOfKind<'ms'>>;
+type AddrField = FieldOfKind<'addr'>;
 
-/** `in_if` → `inIf`: the batch's name for a storage column. */
-const batchName = (col: string) => col.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
-
-const COLUMNS = FLOW_COLUMNS as readonly ColumnDef[];
 const DEFAULTS: FlowRecord = emptyRecord();
 const NUMERIC = COLUMNS.filter((c) => c.kind in MAX).map((c) => ({
   ie: c.ie,
-  field: batchName(c.col) as NumField,
+  field: c.field as NumField,
   max: MAX[c.kind]!,
 }));
 /** Each address column with the keys that may carry it: [key, family]. */
@@ -69,7 +52,7 @@ const ADDRESSES = COLUMNS.filter((c) => c.kind === 'addr').map((c) => {
     ? c.ie.slice(0, -'IPAddress'.length)
     : c.ie.slice(0, -'Address'.length);
   return {
-    field: c.col as AddrField,
+    field: c.field as AddrField,
     fallback: parseAddress(DEFAULTS[c.ie as keyof FlowRecord] as string)!,
     keys: [
       [c.ie, 0],

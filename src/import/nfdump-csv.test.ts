@@ -5,13 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import { FlowBatch } from '../flow/batch.js';
 import type { FlowRecord } from '../flow/record.js';
 import { DuckFlowStore } from '../store/duckdb/index.js';
 import { fixture, requireTool, runCli, tempDir } from '../testing/helpers.js';
+import { assertSameV5Flow, readAll, sampleV5Flows } from '../testing/import.js';
 import { captureWithNfcapd, encodeNetflowV5, nfdump } from '../testing/nfcapd.js';
-import { importFiles } from './index.js';
-import { nfdumpCsvFormat } from './nfdump-csv.js';
-import { assertSameV5Flow, readAll, sampleV5Flows } from './testing.js';
+import { importFiles, parseTimeZone } from './index.js';
+import { nfdumpCsvFormat, nfdumpCsvParser } from './nfdump-csv.js';
+
+/** Counts as `flowhunt import` prints them (grouped, en-US). */
+const fmtNum = (n: number) => n.toLocaleString('en-US');
 
 // nfdump prints local times and flowhunt reads them as local times: pin the zone for both.
 process.env['TZ'] = 'UTC';
@@ -70,7 +74,7 @@ test('nfdump-csv: flowhunt import of `nfdump -o csv` stores what nfdump -I count
   assert.match(
     r.stdout,
     new RegExp(
-      `^imported ${want.flows} flows \\(${want.packets} packets, ${want.bytes} bytes\\) from 1 file; 0 lines rejected\\n$`,
+      `^imported ${fmtNum(want.flows)} flows \\(${fmtNum(want.packets)} packets, ${fmtNum(want.bytes)} bytes\\) from 1 file; 0 lines rejected\\n$`,
     ),
   );
   const got = await stored(join(dir, 'data'));
@@ -105,6 +109,32 @@ test('nfdump-csv: times are local times, read in the TZ nfdump printed them in',
   const r = await runCli(['import', csv, '--data', join(dir, 'data')], { env: { TZ: 'Asia/Taipei' } });
   assert.equal(r.code, 0, r.stderr);
   assertAllSame((await stored(join(dir, 'data'))).flows, flows);
+});
+
+test('nfdump-csv: CSV printed in another zone reads back exactly with that zone as tz, on a UTC host', async (t) => {
+  if (!requireTool(t, 'nfcapd')) return;
+  const { flows, file } = await capture();
+  const dir = tempDir(t);
+  const csv = join(dir, 'taipei.csv');
+  const env = { ...process.env, TZ: 'Asia/Taipei' };
+  const { stdout } = await execFileP('nfdump', ['-q', '-r', file, '-o', 'csv'], { env, maxBuffer: 64 << 20 });
+  writeFileSync(csv, stdout);
+  const store = await DuckFlowStore.open(join(dir, 'data'));
+  const s = await importFiles(store, [csv], { tz: parseTimeZone('Asia/Taipei')! });
+  await store.close();
+  assert.deepEqual(s.warnings, []);
+  assertAllSame((await stored(join(dir, 'data'))).flows, flows);
+  // The same file read as this host's (UTC) times lands 8 hours late, and says how it was read.
+  const wrong = await DuckFlowStore.open(join(dir, 'wrong'));
+  const w = await importFiles(wrong, [csv]);
+  const first = (await wrong.list({}, 1))[0]!;
+  await wrong.close();
+  assert.match(w.warnings[0]!, /nfdump-csv times carry no time zone; read as local \(UTC\) time/);
+  const sent = flows.find((f) => f.sourceIPAddress === first.sourceIPAddress)!;
+  assert.equal(
+    Math.floor(first.flowEndMilliseconds / 1000) - Math.floor(sent.flowEndMilliseconds / 1000),
+    8 * 3600,
+  );
 });
 
 test('nfdump-csv: the committed fixture reads back as the flows it was made from', async (t) => {
@@ -254,4 +284,74 @@ test('nfdump-csv: sniffs its header or a header-less first line, and nothing els
   );
   assert.equal(sniff('{"sourceIPAddress":"10.0.0.1"}\n'), false);
   assert.equal(sniff('\x00\x01\x02'), false);
+});
+
+test('nfdump-csv: the byte reader reads every plain line as the text reader does, and leaves every other line to it', () => {
+  const lines = readFileSync(fixture(import.meta.url, FIXTURE), 'utf8').split('\n');
+  const header = lines[0]!;
+  const plain = lines.slice(1, lines.indexOf('Summary')).filter((l) => l !== '');
+  assert.equal(plain.length, 40);
+  const set = (i: number, changes: Record<number, string>) => {
+    const f = plain[i]!.split(',');
+    for (const [col, v] of Object.entries(changes)) f[Number(col)] = v;
+    return f.join(',');
+  };
+  // Columns: 0 ts, 1 te, 2 td, 3 sa, 4 da, 5 sp, 6 dp, 7 pr, 8 flg, 10 stos, 11 ipkt, 12 ibyt, 22 dir, 23 nh, 44 ra.
+  const readByBytes = [
+    ...plain,
+    set(0, { 3: '2001:db8::1', 4: 'fe80::1' }), // IPv6
+    set(1, { 5: '3.1', 7: 'ICMP' }), // ICMP type.code
+    set(2, { 22: 'I' }),
+    set(3, { 22: 'E', 7: '6' }),
+    set(4, { 2: '12' }),
+    set(5, { 2: '12.5' }),
+    set(6, { 1: '2026-11-21 00:00:00', 0: '2026-11-20 23:59:59', 2: '0.400' }), // across midnight
+    set(7, { 0: '2026-11-20 10:00:60', 1: '2026-11-20 10:01:00' }), // a leap second as printed
+    set(8, { 12: '999999999999999' }), // 15 digits
+    set(9, { 7: 'GRE', 8: '........' }),
+    set(10, { 8: '0x12' }), // hex flags
+  ];
+  // Read by the text reader alone: the same flow the slow way, or a rejection.
+  const readAsText = [
+    set(0, { 0: '2026-11-20 22:20:14.123' }), // milliseconds
+    set(2, { 2: '0.0005' }),
+    set(3, { 11: ' 24' }), // a padded number
+    set(4, { 12: '9999999999999999' }), // 16 digits
+    set(5, { 3: '10.0.0.256' }),
+    set(6, { 1: '2026-02-30 10:00:00' }),
+    set(7, { 7: 'NOPE' }),
+    set(8, { 11: '' }),
+    set(9, { 22: 'X' }),
+    '2026-11-20 12:00:00,2026-11-20 12:00:01,1.000,10.0.0.1',
+  ];
+  for (const tz of [parseTimeZone('UTC')!, parseTimeZone('Europe/Prague')!]) {
+    const byText = nfdumpCsvParser({ tz });
+    const byBytes = nfdumpCsvParser({ tz });
+    for (const p of [byText, byBytes]) assert.equal(p.line(header, 1, new FlowBatch(1)), undefined);
+    const read = (line: string) => {
+      const a = new FlowBatch(1);
+      const outcome = byText.line(line, 2, a);
+      const b = new FlowBatch(1);
+      const buf = Buffer.from(`x${line}y`); // the line inside a larger buffer, as in a chunk
+      const fast = byBytes.bytes!(buf, 1, buf.length - 1, b);
+      return { outcome, text: a.records(), fast, bytes: b.records() };
+    };
+    for (const line of readByBytes) {
+      const r = read(line);
+      assert.equal(r.outcome, undefined, line);
+      assert.equal(r.fast, true, line);
+      assert.equal(r.text.length, 1, line);
+      assert.deepEqual(r.bytes, r.text, line);
+    }
+    for (const line of readAsText) {
+      const r = read(line);
+      assert.equal(r.fast, false, line);
+      assert.deepEqual(r.bytes, [], line); // a declined line leaves the batch as it was
+    }
+    // The ones that are flows read as flows (by the text reader, as before).
+    assert.deepEqual(
+      readAsText.map((l) => read(l).text.length),
+      [1, 1, 1, 0, 0, 0, 0, 0, 0, 0],
+    );
+  }
 });

@@ -20,7 +20,7 @@
  * Counters are taken as printed: nfdump has already applied any sampling it
  * knew of, so the sampling interval is 1.
  *
- * Times: `ts`/`te` are local times (see `times.ts`). nfdump 1.6 and 1.7.1
+ * Times: `ts`/`te` are local times, read in `--tz` (see `times.ts`). nfdump 1.6 and 1.7.1
  * print them to the second only, but `td` carries the exact duration in ms;
  * the start is placed at the earliest millisecond consistent with both
  * printed seconds and the duration, so the end stays in the second nfdump
@@ -28,12 +28,13 @@
  * Times printed with milliseconds (newer nfdump) are used as they are.
  */
 
+import type { AddrWords } from '../flow/address.js';
 import type { FlowBatch } from '../flow/batch.js';
 import { parseFlags, protocolNumber } from '../flow/names.js';
-import type { ImportFormat } from './format.js';
+import type { ImportFormat, ReadOptions } from './format.js';
 import { nfdumpProtocol } from './nfdump-protocols.js';
 import { address, type LineOutcome, type LineParser, textFormat, uint } from './text.js';
-import { localTimeMicros } from './times.js';
+import { WallClock } from './times.js';
 
 /** The columns of `nfdump -o csv`, in order. */
 export const NFDUMP_CSV_COLUMNS: readonly string[] = (
@@ -90,21 +91,41 @@ function columnsOf(header: string): Cols | undefined {
   return cols['sa']! >= 0 && cols['da']! >= 0 && (cols['ts']! >= 0 || cols['te']! >= 0) ? cols : undefined;
 }
 
-function protocol(text: string): number | undefined {
+/** Field texts seen before and what they parsed to: a file repeats a few hundred protocol and flag texts. */
+class SeenTexts<T> {
+  private readonly map = new Map<string, T>();
+  constructor(private readonly parse: (text: string) => T) {}
+  get(text: string): T {
+    let v = this.map.get(text);
+    if (v === undefined && !this.map.has(text)) {
+      v = this.parse(text);
+      if (this.map.size < 4096) this.map.set(text, v);
+    }
+    return v as T;
+  }
+}
+
+function protocolText(text: string): number | undefined {
   const t = text.trim();
   if (/^\d+$/.test(t)) return Number(t) <= 255 ? Number(t) : undefined;
   return nfdumpProtocol(t) ?? protocolNumber(t);
 }
+const PROTOCOLS = new SeenTexts(protocolText);
+const protocol = (text: string) => PROTOCOLS.get(text);
 
-function tcpFlags(text: string): number {
+function tcpFlagsText(text: string): number {
   const t = text.trim();
   if (/^0x[0-9a-f ]+$/i.test(t)) return Number.parseInt(t.slice(2).replace(/ /g, ''), 16) & 0xff;
   if (!/^[CEUAPRSF.]*$/.test(t)) return Number.NaN;
   return parseFlags(t.replace(/\./g, '')) ?? Number.NaN;
 }
+const FLAGS = new SeenTexts(tcpFlagsText);
+const tcpFlags = (text: string) => FLAGS.get(text);
 
 /** A port, or an ICMP `type.code` as nfdump prints it in some formats. */
 function port(text: string): number {
+  const v = uint(text, 0xffff);
+  if (!Number.isNaN(v)) return v;
   const m = /^\s*(\d{1,3})\.(\d{1,3})\s*$/.exec(text);
   if (m) return Number(m[1]) <= 255 && Number(m[2]) <= 255 ? Number(m[1]) * 256 + Number(m[2]) : Number.NaN;
   return uint(text, 0xffff);
@@ -118,6 +139,12 @@ class NfdumpCsvParser implements LineParser {
   private cols: Cols | undefined;
   private need = 0;
   private summaryLines = 0;
+  /** 1 for the columns a flow is read from. */
+  private wanted = new Uint8Array(0);
+  /** The fields of the line being read (see {@link split}). */
+  private fields: string[] = [];
+
+  constructor(private readonly clock: WallClock) {}
 
   line(text: string, _no: number, out: FlowBatch): LineOutcome {
     if (this.summaryLines > 0) {
@@ -126,7 +153,7 @@ class NfdumpCsvParser implements LineParser {
     }
     // A flow starts with its date: take the short way for the millions of those.
     const c0 = text.charCodeAt(0);
-    if (c0 >= 48 && c0 <= 57 && this.cols) return this.flow(text.split(','), out);
+    if (c0 >= 48 && c0 <= 57 && this.cols) return this.flow(this.fields, this.split(text), out);
     const t = text.trim();
     if (t === '' || CHATTER.test(t)) return undefined;
     if (t === 'Summary') {
@@ -140,19 +167,172 @@ class NfdumpCsvParser implements LineParser {
       return undefined;
     }
     if (!this.cols) this.setColumns(DEFAULT_COLS, NFDUMP_CSV_COLUMNS.length);
-    return this.flow(text.split(','), out);
+    const f = text.split(',');
+    return this.flow(f, f.length, out);
+  }
+
+  /** Where each field of the line being read from bytes starts (its end is the next start − 1). */
+  private starts = new Int32Array(64);
+
+  /**
+   * The short way for the millions of plain flow lines, straight from the
+   * file's bytes: ASCII, times to the second, IPv4 or IPv6 addresses, plain
+   * decimal numbers. Anything else (a header, a summary, milliseconds, a
+   * field that does not read) returns false and is read as text by
+   * {@link line}, which gives the same flow or the reason it is rejected.
+   */
+  bytes(buf: Buffer, start: number, end: number, out: FlowBatch): boolean {
+    const c = this.cols;
+    if (this.summaryLines > 0 || !c || end - start < 20) return false;
+    const c0 = buf[start]!;
+    if (c0 < 48 || c0 > 57) return false;
+    let starts = this.starts;
+    let n = 1;
+    starts[0] = start;
+    for (let i = start; i < end; i++) {
+      if (buf[i] === 44) {
+        if (n === starts.length) {
+          const more = new Int32Array(n * 2);
+          more.set(starts);
+          this.starts = starts = more;
+        }
+        starts[n++] = i + 1;
+      }
+    }
+    if (n < this.need) return false;
+    if (n === starts.length) {
+      const more = new Int32Array(n + 1);
+      more.set(starts);
+      this.starts = starts = more;
+    }
+    starts[n] = end + 1;
+    const fs = (k: number) => starts[k]!;
+    const fe = (k: number) => starts[k + 1]! - 1;
+    const ts = c.ts!;
+    const te = c.te!;
+    const td = c.td!;
+    if (ts < 0 || te < 0 || td < 0) return false;
+    const tsMs = this.second(buf, fs(ts), fe(ts));
+    const teMs = this.second(buf, fs(te), fe(te));
+    const durMs = millis(buf, fs(td), fe(td));
+    if (Number.isNaN(tsMs) || Number.isNaN(teMs) || Number.isNaN(durMs)) return false;
+    const src = addrBytes(buf, fs(c.sa!), fe(c.sa!));
+    const dst = src && addrBytes(buf, fs(c.da!), fe(c.da!));
+    if (!dst) return false;
+    const num = (k: number, max: number) => (k < 0 ? 0 : digits(buf, fs(k), fe(k), max));
+    const sp = c.sp! < 0 ? 0 : portBytes(buf, fs(c.sp!), fe(c.sp!));
+    const dp = c.dp! < 0 ? 0 : portBytes(buf, fs(c.dp!), fe(c.dp!));
+    const pr = c.pr! < 0 ? 0 : (protocol(buf.toString('latin1', fs(c.pr!), fe(c.pr!))) ?? Number.NaN);
+    const flg = c.flg! < 0 ? 0 : tcpFlags(buf.toString('latin1', fs(c.flg!), fe(c.flg!)));
+    const pkt = num(c.ipkt!, MAX_COUNTER);
+    const byt = num(c.ibyt!, MAX_COUNTER);
+    const tos = num(c.stos!, 255);
+    const inIf = num(c.in!, 0xffffffff);
+    const outIf = num(c.out!, 0xffffffff);
+    const sas = num(c.sas!, 0xffffffff);
+    const das = num(c.das!, 0xffffffff);
+    const dir = c.dir! < 0 ? 0 : dirBytes(buf, fs(c.dir!), fe(c.dir!));
+    // NaN in any: `>= 0` is false.
+    if (
+      !(
+        sp >= 0 &&
+        dp >= 0 &&
+        pr >= 0 &&
+        flg >= 0 &&
+        pkt >= 0 &&
+        byt >= 0 &&
+        tos >= 0 &&
+        inIf >= 0 &&
+        outIf >= 0 &&
+        sas >= 0 &&
+        das >= 0 &&
+        dir >= 0
+      )
+    )
+      return false;
+    const nh = c.nh! < 0 ? undefined : addrBytes(buf, fs(c.nh!), fe(c.nh!));
+    if (c.nh! >= 0 && !nh) return false;
+    const ra = c.ra! < 0 ? undefined : addrBytes(buf, fs(c.ra!), fe(c.ra!));
+    if (c.ra! >= 0 && !ra) return false;
+    // As in times(): whole seconds, the earliest start consistent with both and the duration.
+    const lead = Math.min(999, Math.max(0, teMs - tsMs - durMs));
+    const first = tsMs + lead;
+    const i = out.add();
+    out.ts[i] = first;
+    out.te[i] = Math.min(teMs + 999, Math.max(teMs, first + durMs));
+    out.setAddr('src', i, src!);
+    out.setAddr('dst', i, dst);
+    if (nh) out.setAddr('nexthop', i, nh);
+    if (ra) out.setAddr('exporter', i, ra);
+    out.sport[i] = sp;
+    out.dport[i] = dp;
+    out.proto[i] = pr;
+    out.flags[i] = flg;
+    out.packets[i] = pkt;
+    out.bytes[i] = byt;
+    out.tos[i] = tos;
+    out.inIf[i] = inIf;
+    out.outIf[i] = outIf;
+    out.srcAs[i] = sas;
+    out.dstAs[i] = das;
+    out.dir[i] = dir;
+    return true;
+  }
+
+  /** `YYYY-MM-DD hh:mm:ss` (exactly) in the clock's zone, in ms; NaN for any other text. */
+  private second(buf: Buffer, s: number, e: number): number {
+    if (e - s !== 19) return Number.NaN;
+    if (
+      buf[s + 4] !== 45 ||
+      buf[s + 7] !== 45 ||
+      buf[s + 10] !== 32 ||
+      buf[s + 13] !== 58 ||
+      buf[s + 16] !== 58
+    )
+      return Number.NaN;
+    const d2 = (i: number) => {
+      const a = buf[s + i]! - 48;
+      const b = buf[s + i + 1]! - 48;
+      return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+    };
+    const y = d2(0) * 100 + d2(2);
+    const sec = d2(17);
+    if (!(sec <= 60)) return Number.NaN;
+    return this.clock.minuteMs(y, d2(5), d2(8), d2(11), d2(14)) + sec * 1000;
+  }
+
+  /**
+   * Cuts a line at its commas into {@link fields}, keeping the text of the
+   * columns read only (a line has 48, a flow needs 17); returns the count.
+   */
+  private split(text: string): number {
+    const want = this.wanted;
+    const f = this.fields;
+    let n = 0;
+    let start = 0;
+    for (;;) {
+      const comma = text.indexOf(',', start);
+      const end = comma < 0 ? text.length : comma;
+      if (n < want.length && want[n] === 1) f[n] = text.slice(start, end);
+      n++;
+      if (comma < 0) return n;
+      start = comma + 1;
+    }
   }
 
   /** `fields`: how many a line has (the header's count); fewer is an error, more are ignored. */
   private setColumns(cols: Cols, fields: number): void {
     this.cols = cols;
     this.need = fields;
+    this.wanted = new Uint8Array(fields);
+    for (const i of Object.values(cols)) if (i >= 0 && i < fields) this.wanted[i] = 1;
+    this.fields = new Array<string>(fields).fill('');
   }
 
-  private flow(f: string[], out: FlowBatch): LineOutcome {
+  /** A flow from its fields (`n` of them; only the columns read need be set). */
+  private flow(f: string[], n: number, out: FlowBatch): LineOutcome {
     const c = this.cols!;
-    if (f.length < this.need)
-      return { reject: `expected ${this.need} comma-separated fields, found ${f.length}` };
+    if (n < this.need) return { reject: `expected ${this.need} comma-separated fields, found ${n}` };
     const get = (k: keyof Cols): string | undefined => (c[k]! >= 0 ? f[c[k]!] : undefined);
     const times = this.times(get('ts'), get('te'), get('td'));
     if (typeof times === 'string') return { reject: times };
@@ -216,8 +396,8 @@ class NfdumpCsvParser implements LineParser {
 
   /** [start, end] in ms, or the reason they cannot be read. */
   private times(ts?: string, te?: string, td?: string): [number, number] | string {
-    const tsUs = ts === undefined ? Number.NaN : localTimeMicros(ts);
-    const teUs = te === undefined ? Number.NaN : localTimeMicros(te);
+    const tsUs = ts === undefined ? Number.NaN : this.clock.micros(ts);
+    const teUs = te === undefined ? Number.NaN : this.clock.micros(te);
     if (ts !== undefined && Number.isNaN(tsUs))
       return `first-seen time (ts) ${JSON.stringify(ts)} is not valid`;
     if (te !== undefined && Number.isNaN(teUs))
@@ -242,6 +422,76 @@ class NfdumpCsvParser implements LineParser {
   }
 }
 
+/** Plain decimal digits (1 to 15 of them) within [0, max]; NaN otherwise ({@link uint}'s fast path). */
+function digits(buf: Buffer, s: number, e: number, max: number): number {
+  if (e <= s || e - s > 15) return Number.NaN;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    v = v * 10 + d;
+  }
+  return v <= max ? v : Number.NaN;
+}
+
+/** A duration in seconds with up to 3 decimals (`0.720`), as whole ms; NaN for any other text. */
+function millis(buf: Buffer, s: number, e: number): number {
+  let v = 0;
+  let i = s;
+  for (; i < e && buf[i] !== 46; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    v = v * 10 + d;
+  }
+  if (i === s || i - s > 12) return Number.NaN;
+  if (i === e) return v * 1000;
+  const decimals = e - i - 1;
+  if (decimals < 1 || decimals > 3) return Number.NaN;
+  let f = 0;
+  for (i++; i < e; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    f = f * 10 + d;
+  }
+  return v * 1000 + f * 10 ** (3 - decimals);
+}
+
+/** A port: plain digits, else what {@link port} reads (an ICMP `type.code`). */
+function portBytes(buf: Buffer, s: number, e: number): number {
+  const v = digits(buf, s, e, 0xffff);
+  return Number.isNaN(v) ? port(buf.toString('latin1', s, e)) : v;
+}
+
+function dirBytes(buf: Buffer, s: number, e: number): number {
+  if (e - s === 1 && buf[s] === 73) return 0; // I
+  if (e - s === 1 && buf[s] === 69) return 1; // E
+  return digits(buf, s, e, 255);
+}
+
+/** An address: a plain dotted quad read from the bytes, else what {@link address} reads. */
+function addrBytes(buf: Buffer, s: number, e: number): AddrWords | undefined {
+  let v = 0;
+  let part = 0;
+  let nd = 0;
+  let dots = 0;
+  for (let i = s; i < e; i++) {
+    const c = buf[i]!;
+    if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++nd > 3 || part > 255) return address(buf.toString('latin1', s, e));
+    } else if (c === 46 && nd > 0 && dots < 3) {
+      v = v * 256 + part;
+      part = 0;
+      nd = 0;
+      dots++;
+    } else {
+      return address(buf.toString('latin1', s, e));
+    }
+  }
+  if (dots !== 3 || nd === 0) return address(buf.toString('latin1', s, e));
+  return [0, 0, 0xffff, (v * 256 + part) >>> 0];
+}
+
 function badAddress(what: string, text: string): string {
   const hint = text.includes('..')
     ? ' (nfdump abbreviates IPv6 addresses in this format; use -o csv or -6)'
@@ -249,10 +499,16 @@ function badAddress(what: string, text: string): string {
   return `${what} address ${JSON.stringify(text.trim())} is not an IP address${hint}`;
 }
 
+/** A parser for one file (its header sets the columns), as the format makes one; tests compare its two ways of reading. */
+export function nfdumpCsvParser(opts: ReadOptions = {}): LineParser {
+  return new NfdumpCsvParser(new WallClock(opts.tz));
+}
+
 export const nfdumpCsvFormat: ImportFormat = textFormat({
   name: 'nfdump-csv',
   description: 'output of nfdump -o csv (1.6, 1.7), with or without its header line',
   maxLine: 16 * 1024,
   sniffLine: (line) => isHeader(line) || DATA_LINE.test(line),
-  parser: () => new NfdumpCsvParser(),
+  zoneless: true,
+  parser: nfdumpCsvParser,
 });

@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Bytes, frame, writePcap } from '../decode/testdata-tools.js';
 import { formatAddress } from '../flow/address.js';
 import type { FlowBatch } from '../flow/batch.js';
+import { Bytes, frame, writePcap } from '../testing/datagrams.js';
 import { fixture, requireTool, tempDir } from '../testing/helpers.js';
 import { ChunkReader, captureFormat, type Datagram, pcapFormat, readCapture } from './pcap.js';
 

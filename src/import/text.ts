@@ -10,11 +10,12 @@
  * so they match what an editor shows.
  */
 
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { type AddrWords, parseAddress } from '../flow/address.js';
 import { FlowBatch } from '../flow/batch.js';
-import type { ImportFormat, ImportSink } from './format.js';
+import type { ImportFormat, ImportSink, ReadOptions } from './format.js';
 
 /** Flows per batch handed to the sink. */
 export const BATCH_ROWS = 4096;
@@ -28,6 +29,14 @@ export interface LineParser {
    * `out.add()` and its columns; a rejected line must leave `out` untouched.
    */
   line(text: string, no: number, out: FlowBatch): LineOutcome;
+  /**
+   * Optional: reads the line `buf[start, end)` (without its line break, and
+   * all ASCII) straight from the file's bytes, for the common shape of a flow line, and
+   * returns true; returns false, leaving `out` untouched, for anything else,
+   * which then goes to {@link line} as text. Must accept a line only when
+   * {@link line} would read it as the same flow.
+   */
+  bytes?(buf: Buffer, start: number, end: number, out: FlowBatch): boolean;
 }
 
 export interface TextFormatSpec {
@@ -37,8 +46,10 @@ export interface TextFormatSpec {
   maxLine: number;
   /** Looks at the first non-blank line of the file. */
   sniffLine(line: string): boolean;
+  /** Times without a zone (see {@link ImportFormat.zoneless}). */
+  zoneless?: boolean;
   /** A fresh parser per file (parsers keep state such as the header's column map). */
-  parser(): LineParser;
+  parser(opts: ReadOptions): LineParser;
 }
 
 /** Builds an {@link ImportFormat} from a line parser. */
@@ -46,40 +57,61 @@ export function textFormat(spec: TextFormatSpec): ImportFormat {
   return {
     name: spec.name,
     description: spec.description,
+    ...(spec.zoneless ? { zoneless: true } : {}),
     sniff: (head) => {
       const line = firstLine(head);
       return line !== undefined && spec.sniffLine(line);
     },
-    read: (path, sink) => readText(path, sink, spec),
+    read: (path, sink, opts) => readText(path, sink, spec, opts ?? {}),
   };
 }
 
-async function readText(path: string, sink: ImportSink, spec: TextFormatSpec): Promise<void> {
-  const parser = spec.parser();
+async function readText(
+  path: string,
+  sink: ImportSink,
+  spec: TextFormatSpec,
+  opts: ReadOptions,
+): Promise<void> {
+  const parser = spec.parser(opts);
   let cur = new FlowBatch(BATCH_ROWS);
   const full: FlowBatch[] = [];
-  await eachLine(path, spec.maxLine, {
-    line(text, no) {
-      const r = parser.line(text, no, cur);
-      if (r === undefined) {
+  const line = (text: string, no: number) => {
+    const r = parser.line(text, no, cur);
+    if (r === undefined) {
+      if (cur.length >= BATCH_ROWS) {
+        full.push(cur);
+        cur = new FlowBatch(BATCH_ROWS);
+      }
+    } else if ('reject' in r) {
+      sink.reject(no, r.reject);
+    } else {
+      sink.skip?.(no, r.skip);
+    }
+  };
+  const handler = {
+    tooLong(no: number) {
+      sink.reject(no, `line longer than ${spec.maxLine} characters (not ${spec.name}?)`);
+    },
+    async chunk(bytes: number) {
+      for (const b of full.splice(0)) await sink.batch(b);
+      sink.progress?.(bytes);
+    },
+  };
+  const bytes = parser.bytes?.bind(parser);
+  if (bytes) {
+    await eachLineBytes(path, spec.maxLine, {
+      ...handler,
+      line(buf, start, end, no, ascii) {
+        if (!ascii || !bytes(buf, start, end, cur)) return line(buf.toString('utf8', start, end), no);
         if (cur.length >= BATCH_ROWS) {
           full.push(cur);
           cur = new FlowBatch(BATCH_ROWS);
         }
-      } else if ('reject' in r) {
-        sink.reject(no, r.reject);
-      } else {
-        sink.skip?.(no, r.skip);
-      }
-    },
-    tooLong(no) {
-      sink.reject(no, `line longer than ${spec.maxLine} characters (not ${spec.name}?)`);
-    },
-    async chunk(bytes) {
-      for (const b of full.splice(0)) await sink.batch(b);
-      sink.progress?.(bytes);
-    },
-  });
+      },
+    });
+  } else {
+    await eachLine(path, spec.maxLine, { ...handler, line });
+  }
   if (cur.length > 0) await sink.batch(cur);
 }
 
@@ -138,6 +170,90 @@ export async function eachLine(path: string, maxLine: number, h: LineHandler): P
   }
 }
 
+interface ByteLineHandler extends Omit<LineHandler, 'line'> {
+  /** The line `buf[start, end)`, its line break (LF or CRLF) and a leading BOM left out; `ascii`: it is all ASCII. */
+  line(buf: Buffer, start: number, end: number, no: number, ascii: boolean): void;
+}
+
+const LF = 10;
+const CR = 13;
+
+/**
+ * {@link eachLine} over the file's bytes: each line is handed as a range of
+ * the chunk it is in (a line cut by a chunk's end is put together once), so
+ * a reader that parses bytes makes no string of it. The same lines, numbers
+ * and over-long lines as {@link eachLine} (the cap is in characters: a line
+ * of more bytes than the cap is measured decoded).
+ */
+export async function eachLineBytes(path: string, maxLine: number, h: ByteLineHandler): Promise<void> {
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  let no = 0;
+  let bytes = 0;
+  let dropping = false; // inside an over-long line: discard up to the next newline
+  let first = true;
+  const tooLong = (buf: Buffer, start: number, end: number) =>
+    end - start > maxLine && buf.toString('utf8', start, end).length > maxLine;
+  const emit = (buf: Buffer, start: number, end: number, ascii: boolean) => {
+    no++;
+    if (tooLong(buf, start, end)) return h.tooLong(no);
+    let e = end > start && buf[end - 1] === CR ? end - 1 : end;
+    let s = start;
+    if (first) {
+      first = false;
+      if (e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
+    }
+    if (e < s) e = s;
+    h.line(buf, s, e, no, ascii);
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      const ascii = isAscii(chunk); // one native check a chunk, not one a byte
+      let pos = 0;
+      let nl = chunk.indexOf(LF);
+      if (carryBytes > 0 && nl >= 0) {
+        // The line begun in earlier chunks ends here.
+        const line = Buffer.concat([...carry, chunk.subarray(0, nl)]);
+        carry = [];
+        carryBytes = 0;
+        emit(line, 0, line.length, isAscii(line));
+        pos = nl + 1;
+        nl = chunk.indexOf(LF, pos);
+      }
+      for (; nl >= 0; nl = chunk.indexOf(LF, pos)) {
+        if (dropping) dropping = false;
+        else emit(chunk, pos, nl, ascii);
+        pos = nl + 1;
+      }
+      if (!dropping && pos < chunk.length) {
+        carry.push(chunk.subarray(pos));
+        carryBytes += chunk.length - pos;
+        if (carryBytes > maxLine) {
+          const text = Buffer.concat(carry);
+          if (tooLong(text, 0, text.length)) {
+            no++;
+            first = false;
+            h.tooLong(no);
+            carry = [];
+            carryBytes = 0;
+            dropping = true;
+          }
+        }
+      }
+      await h.chunk(bytes);
+    }
+    if (!dropping && carryBytes > 0) {
+      const rest = Buffer.concat(carry);
+      emit(rest, 0, rest.length, isAscii(rest));
+    }
+    await h.chunk(bytes);
+  } finally {
+    stream.destroy();
+  }
+}
+
 /** The first non-blank line of a file's head (BOM dropped), if the head is text. */
 export function firstLine(head: Buffer): string | undefined {
   if (head.includes(0)) return undefined; // binary
@@ -152,6 +268,18 @@ export function firstLine(head: Buffer): string | undefined {
 
 /** Parses a whole decimal number within [0, max]; NaN otherwise. */
 export function uint(text: string, max: number): number {
+  // The plain digits of almost every field, without trim or a regular expression.
+  const n = text.length;
+  if (n > 0 && n <= 15) {
+    let v = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+    }
+    if (i === n) return v <= max ? v : Number.NaN;
+  }
   const t = text.trim();
   if (!/^\d{1,16}$/.test(t)) return Number.NaN;
   const v = Number(t);

@@ -9,7 +9,7 @@
  * ```
  */
 
-import { FlowBatch } from '../flow/batch.js';
+import type { FlowBatch } from '../flow/batch.js';
 import type { Simulation } from './simulation.js';
 
 export interface LiveOptions {
@@ -19,20 +19,6 @@ export interface LiveOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   signal?: AbortSignal;
-}
-
-/** Rows [start, end) of a batch as a new batch. */
-export function sliceBatch(b: FlowBatch, start: number, end: number): FlowBatch {
-  const n = Math.max(0, end - start);
-  const out = new FlowBatch(Math.max(1, n));
-  const one = ['ts', 'te', 'sport', 'dport', 'proto', 'flags', 'packets', 'bytes'] as const;
-  const two = ['inIf', 'outIf', 'tos', 'srcAs', 'dstAs', 'dir', 'sampling'] as const;
-  for (const k of one) out[k].set(b[k].subarray(start, end) as never);
-  for (const k of two) out[k].set(b[k].subarray(start, end) as never);
-  for (const k of ['src', 'dst', 'nexthop', 'exporter'] as const)
-    out[k].set(b[k].subarray(start * 4, end * 4));
-  out.length = n;
-  return out;
 }
 
 /** The first row whose end time is after `t` (rows are sorted by end time). */
@@ -57,7 +43,7 @@ export async function* liveBatches(sim: Simulation, opts: LiveOptions = {}): Asy
       if (opts.signal?.aborted) return;
       const upTo = firstAfter(batch, now(), done);
       if (upTo > done) {
-        yield sliceBatch(batch, done, upTo);
+        yield batch.slice(done, upTo);
         done = upTo;
       }
       // Release once a tick; wait longer when the next flow is further off (at most 5 s, to notice an abort).

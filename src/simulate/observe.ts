@@ -6,6 +6,7 @@
  * what its truth claims; an evaluation can use it to describe a miss.
  */
 
+import { parsePpo } from '../detect/profile.js';
 import { parseAddress } from '../flow/address.js';
 import type { FlowBatch } from '../flow/batch.js';
 
@@ -144,8 +145,8 @@ export function windowRange(h: HostObservation): { min: number; max: number } {
 
 /** Share of a host's flows with the given combination, among its flows to `port`. */
 export function comboShare(h: HostObservation, combo: string): number {
-  const port = combo.split('-')[0];
+  const port = parsePpo(combo)?.port;
   let onPort = 0;
-  for (const [c, n] of h.combos) if (c.split('-')[0] === port) onPort += n;
+  for (const [c, n] of h.combos) if (parsePpo(c)?.port === port) onPort += n;
   return onPort === 0 ? 0 : (h.combos.get(combo) ?? 0) / onPort;
 }

@@ -7,6 +7,7 @@
 
 import type { ClientRates } from './clients.js';
 import type { FamilySpec } from './families.js';
+import type { MixedFamilySpec } from './mixed.js';
 import type { PopulationSize } from './population.js';
 import type { Shape } from './prober.js';
 import type { ServiceRates } from './services.js';
@@ -29,6 +30,9 @@ const shape = (
 ): Shape => ({ packets, octets, flags, weight, dur, answer, ...(reply ? { reply } : {}) });
 
 /** SSH brute force: the TCP handshake, the banner exchange and a close — content on every flow. */
+/** Where simulated time starts when no `from` is given (the scenarios' reference day). */
+export const DEFAULT_FROM = Date.UTC(2026, 10, 20);
+
 export const SSH_FAMILY: Omit<FamilySpec, 'large' | 'small'> = {
   name: 'ssh-brute',
   port: 22,
@@ -76,6 +80,31 @@ export const DOCKER_FAMILY: Omit<FamilySpec, 'large' | 'small'> = {
   largeTypes: ['syn-scan', 'service-scan', 'many-peers'],
 };
 
+/**
+ * MySQL brute forcing that mixes three exchanges, none on half of the flows:
+ * a login refused (45 %), a login accepted and the session closed (30 %), a
+ * server that hangs up after the greeting (25 %).
+ */
+export const MYSQL_MIXED: Omit<MixedFamilySpec, 'large' | 'small'> = {
+  name: 'mysql-mixed',
+  port: 3306,
+  what: 'MySQL brute-forcer mixing three exchanges',
+  exchanges: [
+    shape(5, 420, FULL, 0.45, [150, 2500], 1, { packets: [4, 5], octets: [380, 520], flags: FULL }),
+    shape(4, 320, FULL, 0.3, [120, 2000], 1, { packets: [3, 4], octets: [260, 400], flags: FULL }),
+    shape(3, 210, FULL, 0.25, [50, 900], 1, { packets: [2, 3], octets: [150, 260], flags: FULL }),
+  ],
+  onMix: 0.9,
+  largeTypes: ['content-attack', 'many-peers', 'service-scan'],
+  retrying: 0.3,
+  nearMiss: [{ packets: 5, octets: 424, resembles: '3306:5-420=45,4-320=30,3-210=25', perDay: 400 }],
+  clients: 12,
+  pollers: [
+    { servers: 6, everyMinutes: 5 },
+    { servers: 6, everyMinutes: 240 },
+  ],
+};
+
 export interface ScenarioSpec {
   name: string;
   description: string;
@@ -86,6 +115,8 @@ export interface ScenarioSpec {
   population: PopulationSize;
   rates: ClientRates & ServiceRates;
   families: FamilySpec[];
+  /** Families whose bots mix several exchanges on one port (mixed.ts), with their look-alikes. */
+  mixed?: MixedFamilySpec[];
   synFlood?: EventTime & { perMinute: number };
   reflection?: EventTime & { reflectors: number };
   flood?: EventTime & { perMinute: number };
@@ -250,6 +281,30 @@ export const SCENARIOS: Record<string, ScenarioSpec> = {
     portSweep: { at: 0.15, minutes: 40, perMinute: 1500 },
     spam: { at: 0.55, minutes: 90, perMinute: 300 },
     research: { at: 0.12, minutes: 60, perWindow: 1500 },
+    nearMiss: true,
+  },
+  profiles: {
+    name: 'profiles',
+    description:
+      'a day with a MySQL family mixing three exchanges (45/30/25, none over half) beside the MSSQL 1433-3-152 family: large attackers to learn the profile from, small members (some retrying each target 2-5 times), a near-miss prober of each port, clients of the port with varied sizes and monitoring pollers',
+    hours: 24,
+    cycleMinutes: 1440,
+    ...baseline,
+    families: [{ ...MSSQL_FAMILY, large: [{ at: 0.3, minutes: 45 }], small: 60 }],
+    mixed: [
+      {
+        ...MYSQL_MIXED,
+        large: [
+          { at: 0.2, minutes: 40 },
+          { at: 0.65, minutes: 30 },
+        ],
+        small: 120,
+        nearMiss: [
+          ...MYSQL_MIXED.nearMiss,
+          { port: 1433, packets: 3, octets: 160, flags: SYN, resembles: '1433-3-152', perDay: 400 },
+        ],
+      },
+    ],
     nearMiss: true,
   },
   baseline: {

@@ -12,14 +12,16 @@
  * at a time, and every per-host property is a typed array or a hash.
  */
 
+import { FlowhuntError } from '../errors.js';
 import { FlowBatch } from '../flow/batch.js';
 import { ClientSessions } from './clients.js';
 import { diurnal, MINUTE_MS, type Minute, Schedule, type Source, scaled } from './clock.js';
 import { Family } from './families.js';
+import { MixedFamily } from './mixed.js';
 import { describeNetwork } from './network.js';
 import { buildPopulation, type PopulationSize } from './population.js';
 import { NearMissMonitor, PortSweep, ResearchScanner, SpamBot } from './probes.js';
-import { POPULATION_MIN, SCENARIOS, type ScenarioSpec, scenarioNames } from './scenarios.js';
+import { DEFAULT_FROM, POPULATION_MIN, SCENARIOS, type ScenarioSpec, scenarioNames } from './scenarios.js';
 import { Services } from './services.js';
 import { iso, type Totals, type Truth, TruthBuilder } from './truth.js';
 import { Flood, Reflection, SynFlood } from './volumetric.js';
@@ -38,7 +40,7 @@ export interface SimulationOptions {
   scale?: number;
 }
 
-export const DEFAULT_FROM = Date.UTC(2026, 10, 20);
+export { DEFAULT_FROM };
 
 export interface Simulation {
   readonly spec: ScenarioSpec;
@@ -58,8 +60,12 @@ export interface Simulation {
   truth(): Truth;
 }
 
-export class SimulationError extends Error {
+export class SimulationError extends FlowhuntError {
   override name = 'SimulationError';
+
+  constructor(message: string) {
+    super('simulation', message);
+  }
 }
 
 function scalePopulation(p: PopulationSize, scale: number): PopulationSize {
@@ -95,6 +101,7 @@ export function createSimulation(opts: SimulationOptions): Simulation {
   const rates = { ...spec.rates, inboundSessions: spec.rates.inboundSessions * scale };
   const sources: Source[] = [new ClientSessions(seed, pop, rates), new Services(seed, pop, rates, truth)];
   for (const f of spec.families) sources.push(new Family(seed, f, pop, schedule, scale, truth));
+  for (const f of spec.mixed ?? []) sources.push(new MixedFamily(seed, f, pop, schedule, scale, truth));
   if (spec.synFlood) {
     const perMinute = Math.max(2000, spec.synFlood.perMinute * scale);
     sources.push(new SynFlood(seed, pop, schedule, spec.synFlood, perMinute, truth));

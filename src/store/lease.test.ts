@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../testing/helpers.js';
+import { leaseContract } from '../testing/lease.case.js';
 import { DuckFlowStore } from './duckdb/index.js';
-import { leaseContract } from './lease.case.js';
 import { instanceId } from './lease.js';
 
 test('a lease in the store: one holder at a time, renewal, takeover after expiry, release, races', async (t) => {

@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { FlowStore } from './types.js';
+import { type FlowStore, StoreError } from './types.js';
 
 export interface LeaseDoc {
   holder: string;
@@ -48,8 +48,12 @@ export async function instanceId(dataDir: string): Promise<string> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const id = randomUUID();
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, `${id}\n`, { flag: 'w' });
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, `${id}\n`, { flag: 'w' });
+  } catch (e) {
+    throw new StoreError(`cannot write ${file}: ${(e as Error).message}`, 'store_dir');
+  }
   return id;
 }
 

@@ -51,12 +51,21 @@ export const SPECS: Record<StatKey, KeySpec[]> = {
     { key: ['dport'], peer: ['src_hi', 'src_lo'] },
   ],
   proto: [{ key: ['proto'], peer: ['src_hi', 'src_lo'] }],
+  exporter: [{ key: ['exporter_hi', 'exporter_lo'], peer: ['src_hi', 'src_lo'] }],
 };
 
 /**
- * Top-N statistic, like `nfdump -s KEY/ORDER -n N`. For `ip` and `port` a flow
- * counts once for each side, as in nfdump. Ties break on the key so the
- * answer is the same on every engine.
+ * Top-N statistic, like `nfdump -s KEY/ORDER -n N`, without the distinct
+ * peers, with the totals of the same flows (columns `t_flows`, `t_packets`,
+ * `t_bytes` on every row). For `ip` and `port` a flow counts once for each
+ * side, as in nfdump. Ties break on the key so the answer is the same on
+ * every engine.
+ *
+ * Every key is grouped without distinct counts (a set of peers per key, for
+ * every key, when only `top` are shown, was most of the cost); the totals
+ * are the sums of all groups (each flow is in exactly one group per side,
+ * so for two sides the sums are halved). {@link peersQuery} then counts the
+ * peers of the keys shown.
  */
 export function statQuery(
   d: Dialect,
@@ -71,11 +80,61 @@ export function statQuery(
   const w = whereOf(q);
   const branches = specs.map((s) => {
     const k = isAddr ? `${s.key[0]} AS k1, ${s.key[1]} AS k2` : `${s.key[0]} AS k1, 0 AS k2`;
-    return sql`SELECT ${raw(k)}, ${raw(s.peer[0]!)} AS p1, ${raw(s.peer[1]!)} AS p2, packets, bytes, ts, te FROM ${from} WHERE ${w}`;
+    return sql`SELECT ${raw(k)}, packets, bytes, ts, te FROM ${from} WHERE ${w}`;
+  });
+  const counted = branches.length === 1 ? branches[0]! : join(branches, ' UNION ALL ');
+  // Two sides count each flow twice, exactly: the halved sum (through a double, exact below 2^53 like the JS number it becomes).
+  const half = (c: string) =>
+    specs.length === 1 ? `coalesce(sum(${c}), 0)` : d.uint(`coalesce(sum(${c}), 0) / 2`);
+  return d.withTables(
+    [
+      [
+        'g',
+        sql`SELECT k1, k2, count(*) AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes, min(ts) AS first_seen, max(te) AS last_seen FROM (${counted}) AS s GROUP BY k1, k2`,
+      ],
+      [
+        'tot',
+        sql`SELECT ${raw(half('n_flows'))} AS t_flows, ${raw(half('n_packets'))} AS t_packets, ${raw(half('n_bytes'))} AS t_bytes FROM g`,
+      ],
+    ],
+    (ref) =>
+      sql`SELECT t.*, tot.t_flows, tot.t_packets, tot.t_bytes FROM (SELECT * FROM ${ref('g')} ORDER BY ${raw(`n_${order} DESC, k1, k2`)} LIMIT ${Math.max(0, Math.floor(top))}) AS t CROSS JOIN ${ref('tot')} AS tot ORDER BY ${raw(`t.n_${order} DESC, t.k1, t.k2`)}`,
+  );
+}
+
+/**
+ * Distinct peers (columns `k1`, `k2`, `peers`) of the given keys of a
+ * statistic, over the flows of `q`: the second pass of a top-N. The keys
+ * are written into the query, each key column also as a plain IN list that
+ * the engine can check in the scan, before reading the peer columns.
+ */
+export function peersQuery(
+  d: Dialect,
+  from: Sql,
+  q: FlowQuery,
+  key: StatKey,
+  keys: readonly (readonly [number | bigint, number | bigint])[],
+): Sql {
+  const specs = SPECS[key];
+  const isAddr = specs[0]!.key.length === 2;
+  const w = whereOf(q);
+  const distinct = (i: 0 | 1) => [...new Set(keys.map((k) => BigInt(k[i]).toString()))].join(', ');
+  const branches = specs.map((s) => {
+    const cols = isAddr ? [s.key[0]!, s.key[1]!] : [s.key[0]!];
+    const tuples = keys.map((k) => (isAddr ? [k[0], k[1]] : [k[0]]));
+    const lists = cols.map((c, i) => `${c} IN (${distinct(i as 0 | 1)})`).join(' AND ');
+    const k = isAddr ? `${cols[0]} AS k1, ${cols[1]} AS k2` : `${cols[0]} AS k1, 0 AS k2`;
+    return sql`SELECT ${raw(k)}, ${raw(s.peer[0]!)} AS p1, ${raw(s.peer[1]!)} AS p2 FROM ${from} WHERE ${w} AND ${raw(lists)} AND ${d.inTuples(cols, tuples)}`;
   });
   const src = branches.length === 1 ? branches[0]! : join(branches, ' UNION ALL ');
-  const orderCol = `n_${order}`;
-  return sql`SELECT k1, k2, count(*) AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes, ${raw(d.countDistinct(['p1', 'p2']))} AS peers, min(ts) AS first_seen, max(te) AS last_seen FROM (${src}) AS s GROUP BY k1, k2 ORDER BY ${raw(orderCol)} DESC, k1, k2 LIMIT ${Math.max(0, Math.floor(top))}`;
+  return sql`SELECT k1, k2, ${raw(d.countDistinct(['p1', 'p2']))} AS peers FROM (${src}) AS s GROUP BY k1, k2`;
+}
+
+/** The totals columns of a {@link statQuery}'s rows (no rows: nothing matched). */
+export function statTotals(rows: Record<string, unknown>[]): Totals {
+  const r = rows[0];
+  if (!r) return { flows: 0, packets: 0, bytes: 0 };
+  return { flows: num(r['t_flows']), packets: num(r['t_packets']), bytes: num(r['t_bytes']) };
 }
 
 export function toStatRows(key: StatKey, rows: Record<string, unknown>[]): StatRow[] {

@@ -9,6 +9,7 @@
  * {@link FlowStore.queryFlows}, using {@link Dialect} for the few functions whose spelling differs.
  */
 
+import { type ErrorCode, FlowhuntError } from '../errors.js';
 import type { FlowBatch } from '../flow/batch.js';
 import type { FlowRecord } from '../flow/record.js';
 import type { Engine, Sql } from './sql.js';
@@ -30,7 +31,7 @@ export interface Totals {
   bytes: number;
 }
 
-export const STAT_KEYS = ['srcip', 'dstip', 'ip', 'srcport', 'dstport', 'port', 'proto'] as const;
+export const STAT_KEYS = ['srcip', 'dstip', 'ip', 'srcport', 'dstport', 'port', 'proto', 'exporter'] as const;
 export type StatKey = (typeof STAT_KEYS)[number];
 export const STAT_ORDERS = ['flows', 'packets', 'bytes'] as const;
 export type StatOrder = (typeof STAT_ORDERS)[number];
@@ -54,6 +55,58 @@ export interface DayInfo {
   bytesOnDisk: number;
 }
 
+/**
+ * A lookup of {@link Dialect.fanOut}: rows whose `cols` equal a key fan out
+ * into that key's entries.
+ */
+export interface KeyLookup {
+  /** Columns of the relation that make the key. */
+  readonly cols: readonly string[];
+  /** Each key once (whole numbers, one per column), with the entries it fans out into (one number per name). */
+  readonly keys: readonly {
+    readonly key: readonly number[];
+    readonly entries: readonly (readonly number[])[];
+  }[];
+}
+
+/** One way a flow is fanned out by {@link Dialect.fanGroup}: the value of each of the spec's names. */
+export interface FanBranch {
+  /** A mark of {@link FanGroup.marks} the flow must carry, or none: every flow read (with marks, those carrying one). */
+  readonly when?: string;
+  /** An expression over the flow's columns for each name (a column, a whole-number constant, a 0/1 indicator). */
+  readonly values: Readonly<Record<string, string>>;
+}
+
+/** One aggregate of a {@link FanGroup}; a sum of a name that is 0 in a branch (0) or a distinct count of a constant (1) is not computed there. */
+export interface FanAggregate {
+  readonly as: string;
+  readonly fn: 'count' | 'sum' | 'approxDistinct' | 'countDistinct';
+  /** A name or a flow column (none for `count`). */
+  readonly of?: string;
+}
+
+/**
+ * "Fan each flow of a window out into keyed rows, then group": ranking
+ * (a row for the source and one for the destination of each flow),
+ * profiling (a row per role and dimension of each kept host's flow) and the
+ * like, declared once for every engine.
+ */
+export interface FanGroup {
+  /** The window; rendered into the query by the dialect, so no declaration forgets it. */
+  readonly range: { readonly from: number; readonly to: number };
+  /** Flow columns the values and aggregates read. */
+  readonly columns: readonly string[];
+  /** Flags computed once per flow (e.g. "its source is a kept host"); with any, a flow with none is dropped. */
+  readonly marks?: readonly (readonly [name: string, test: Sql])[];
+  /** The names every branch gives a value; none may be a flow column or a mark. */
+  readonly names: readonly string[];
+  /** The names grouped by; two branches never share a group (a constant name tells them apart). */
+  readonly group: readonly string[];
+  /** What each group sums up or counts, of a name or a flow column (`count` of the rows). */
+  readonly aggregates: readonly FanAggregate[];
+  readonly branches: readonly FanBranch[];
+}
+
 /** The spellings that differ between engines. */
 export interface Dialect {
   readonly engine: Engine;
@@ -65,12 +118,42 @@ export interface Dialect {
    * that is reported.
    */
   approxDistinct(expr: string): string;
+  /** `expr` as an unsigned 64-bit integer (so that branches of a UNION ALL agree on types). */
+  uint(expr: string): string;
   /**
    * `(cols) IN set of tuples`, as a hash semi-join however many tuples
    * there are (DuckDB evaluates a long literal IN list of row values one
    * comparison at a time; ClickHouse builds a set from a literal list).
    */
   inTuples(cols: readonly string[], tuples: readonly (readonly (number | bigint)[])[]): Sql;
+  /**
+   * An aggregate over the rows where `cond` holds: `count` (of rows; no
+   * expression), `sum`, `min`, `max` of one expression, or `countDistinct`
+   * (exact, tuples allowed). DuckDB `FILTER (WHERE …)`, ClickHouse `-If`.
+   */
+  aggIf(
+    fn: 'count' | 'sum' | 'min' | 'max' | 'countDistinct',
+    exprs: readonly string[],
+    cond: string,
+  ): string;
+  /**
+   * The rows of `inner` fanned out by key lookups, in one pass: a row whose
+   * columns equal a key of some lookup becomes one row per entry of that key
+   * (the entries of every lookup it matches, concatenated, never crossed),
+   * with `inner`'s columns and the entry's numbers as columns `names`; a
+   * row that matches no key is dropped. Each lookup is one hash probe per
+   * row (DuckDB: a LEFT JOIN on the key; ClickHouse: `transform` of the key,
+   * then `ARRAY JOIN`), however many keys there are.
+   */
+  fanOut(inner: Sql, lookups: readonly KeyLookup[], names: readonly string[]): Sql;
+  /**
+   * The groups of {@link FanGroup} over the flows of `from`, in one read of
+   * the window: DuckDB a materialized scan grouped per branch (UNION ALL of
+   * the branches' groups), ClickHouse 18.16 (no CTEs) one `ARRAY JOIN` of a
+   * tuple per branch, masked by the marks, and one GROUP BY. Every value is
+   * a whole number.
+   */
+  fanGroup(from: Sql, spec: FanGroup): Sql;
   /** Bitwise AND of a column and a value (DuckDB `a & b`, ClickHouse `bitAnd(a, b)`). */
   bitAnd(column: string, value: Sql): Sql;
   /**
@@ -107,11 +190,29 @@ export const DOC_KINDS = [
   'hunt-state',
   'signatures',
   'leases',
+  /** This network's learned normal, one document per day (see src/detect/baseline.ts). */
+  'baseline',
+  /** What each import committed (file identities, record ranges), for resuming (see src/import/resume.ts). */
+  'imports',
+  /** Operators' suppression rules, one partition per rule (src/alert/suppress.ts). */
+  'suppressions',
+  /** Per window: the reports a suppression rule kept from the alerter. */
+  'suppressed',
+  /** Operators' marks on reports (acknowledged, false positive), one partition per report. */
+  'alert-marks',
+  /** Each serve instance's per-exporter collector counters (src/collect/snapshot.ts). */
+  'exporters',
 ] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 
 /** A partition name: sorts in time order, safe as a file name (e.g. `2026-11-20T13-05`). */
 export const PARTITION_RE = /^[0-9A-Za-z][0-9A-Za-z_.-]{0,63}$/;
+
+export interface DocVersion {
+  partition: string;
+  /** Opaque; equal for two listings exactly when the partition was not written in between. */
+  version: string;
+}
 
 export interface DocPartition<T = unknown> {
   partition: string;
@@ -126,14 +227,29 @@ export interface FlowStore {
 
   /** Buffers a batch; it is durable and visible after the next {@link flush}. */
   append(batch: FlowBatch): Promise<void>;
-  /** Writes everything buffered, atomically per day partition. */
-  flush(): Promise<void>;
+  /**
+   * Writes everything buffered, atomically per day partition. With
+   * `batchId` (e.g. an import's file identity and chunk) the write is
+   * idempotent where the engine can make it so: writing a batch again (a
+   * retry, a rerun after a crash) stores nothing twice (DuckDB: the id is
+   * recorded in each day's manifest; ClickHouse: see docs/reliability.md).
+   */
+  flush(batchId?: string): Promise<void>;
+  /** What the writer holds and what it could not write (engines that stage locally). */
+  writeState?(): WriteState | undefined;
   /** Flushes and releases resources. */
   close(): Promise<void>;
 
   totals(q: FlowQuery): Promise<Totals>;
   /** Top `top` values of `key` ordered by `order`, like `nfdump -s key/order -n top`. */
   stat(q: FlowQuery, key: StatKey, order: StatOrder, top: number): Promise<StatRow[]>;
+  /** {@link stat} and {@link totals} of the same flows, in one query where the engine can (`flowhunt query --stat`). */
+  statWithTotals(
+    q: FlowQuery,
+    key: StatKey,
+    order: StatOrder,
+    top: number,
+  ): Promise<{ rows: StatRow[]; total: Totals }>;
   /** Flows in time order, at most `limit` of them. */
   list(q: FlowQuery, limit: number): Promise<FlowRecord[]>;
   days(): Promise<DayInfo[]>;
@@ -159,15 +275,34 @@ export interface FlowStore {
   getDocs<T = unknown>(kind: DocKind, range?: { from?: string; to?: string }): Promise<DocPartition<T>[]>;
   /** The last partition name of a kind, if any (where a detector or hunter resumes). */
   lastPartition(kind: DocKind): Promise<string | undefined>;
+  /**
+   * Every partition of a kind with a version that changes whenever the
+   * partition is written again, in partition order, without reading the
+   * documents: what a reader that caches partitions re-reads (a backfill's
+   * old windows, a replayed day) instead of guessing which may have changed.
+   */
+  docVersions(kind: DocKind): Promise<DocVersion[]>;
+}
+
+/** The state of an engine's local write stage, for /healthz and /metrics. */
+export interface WriteState {
+  /** Flows waiting in the stage for a flush. */
+  stagedRows: number;
+  stagedDays: number;
+  /** Flows dropped by the writer (a time no partition can hold, or rows that failed to write three times). */
+  droppedRows: number;
+  failedFlushes: number;
+  /** The last flush's failure, one line, until a flush succeeds. */
+  lastError?: string | undefined;
+  /** When flushes started failing (epoch ms), until one succeeds. */
+  failingSince?: number | undefined;
 }
 
 /** An error a person can act on; the CLI prints its message alone. */
-export class StoreError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-    this.name = 'StoreError';
+export class StoreError extends FlowhuntError {
+  override name = 'StoreError';
+
+  constructor(message: string, code: ErrorCode) {
+    super(code, message);
   }
 }

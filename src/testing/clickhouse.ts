@@ -1,4 +1,7 @@
-/** @module A two-shard ClickHouse cluster on loopback for tests (scripts/clickhouse-cluster.sh). */
+/**
+ * @module A ClickHouse cluster on loopback for tests (scripts/clickhouse-cluster.sh):
+ * two shards, or two shards × two replicas with a ZooKeeper, on random free ports.
+ */
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +12,14 @@ import { ROOT } from './helpers.js';
 
 export const CLUSTER_SCRIPT = join(ROOT, 'scripts', 'clickhouse-cluster.sh');
 
+/** The Debian zookeeper package's server jar, which the replicated layout runs. */
+export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
+
+export type ClusterLayout = 'sharded' | 'replicated';
+
+/** Ports the script uses per layout: HTTP, TCP and interserver per server, plus ZooKeeper's. */
+const PORTS: Record<ClusterLayout, number> = { sharded: 6, replicated: 13 };
+
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createServer();
@@ -17,12 +28,16 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port with the six ports the cluster needs free (tests run in parallel with others). */
-export async function freeClusterBase(from = 20_000): Promise<number> {
+/**
+ * A base port with the `count` ports after it free (tests run in parallel
+ * with others). Bases are 20 apart, so two clusters of either layout never
+ * share a port.
+ */
+export async function freeClusterBase(from = 20_000, count = PORTS.sharded): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const base = from + Math.floor(Math.random() * 4000) * 10;
+    const base = from + Math.floor(Math.random() * 2000) * 20;
     let ok = true;
-    for (let p = base; p < base + 6 && ok; p++) ok = await portFree(p);
+    for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
     if (ok) return base;
   }
   throw new Error('no free ports for the ClickHouse test cluster');
@@ -31,24 +46,69 @@ export async function freeClusterBase(from = 20_000): Promise<number> {
 export interface TestCluster {
   /** `clickhouse://…/default?cluster=…&nodes=…` */
   url: string;
-  /** Each server's peak resident memory so far (VmHWM), MiB. */
+  /** The scratch directory (configs, data, logs, pid files). */
+  dir: string;
+  /** How many clickhouse-server processes (2 or 4). */
+  servers: number;
+  /** Server `n`'s (1-based) process id, or undefined when it is not running. */
+  pid(n: number): number | undefined;
+  /** Each server's peak resident memory so far (VmHWM), MiB; then ZooKeeper's, if any. */
   peakRssMiB(): number[];
+  /** Each running process's resident memory now (VmRSS), MiB, servers then ZooKeeper. */
+  rssMiB(): number[];
+  /** SIGKILL server `n`; returns when it is gone. */
+  kill(n: number): void;
+  /** Starts server `n` again (same config and data); returns when it answers. */
+  startNode(n: number): void;
   stop(): void;
 }
 
-export async function startCluster(from?: number): Promise<TestCluster> {
+function procStatus(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
+  if (pid === undefined) return 0;
+  try {
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return Math.round(Number(kb) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+export async function startCluster(from?: number, layout: ClusterLayout = 'sharded'): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'fh-ch-'));
-  const url = execFileSync('bash', [CLUSTER_SCRIPT, 'start', dir, String(await freeClusterBase(from))], {
-    encoding: 'utf8',
-  }).trim();
+  const base = await freeClusterBase(from, PORTS[layout]);
+  const args = ['start', dir, String(base), ...(layout === 'replicated' ? ['replicated'] : [])];
+  let url: string;
+  try {
+    url = execFileSync('bash', [CLUSTER_SCRIPT, ...args], { encoding: 'utf8' }).trim();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const servers = layout === 'replicated' ? 4 : 2;
+  const pidOf = (file: string) => {
+    try {
+      return Number(readFileSync(join(dir, file, 'pid'), 'utf8').trim());
+    } catch {
+      return undefined;
+    }
+  };
+  const all = () => [
+    ...Array.from({ length: servers }, (_, i) => pidOf(`node${i + 1}`)),
+    ...(layout === 'replicated' ? [pidOf('zookeeper')] : []),
+  ];
   return {
     url,
-    peakRssMiB: () =>
-      [1, 2].map((n) => {
-        const pid = readFileSync(join(dir, `node${n}`, 'pid'), 'utf8').trim();
-        const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-        return Math.round(Number(kb) / 1024);
-      }),
+    dir,
+    servers,
+    pid: (n) => pidOf(`node${n}`),
+    peakRssMiB: () => all().map((p) => procStatus(p, 'VmHWM')),
+    rssMiB: () => all().map((p) => procStatus(p, 'VmRSS')),
+    kill: (n) => {
+      execFileSync('bash', [CLUSTER_SCRIPT, 'kill-node', dir, String(n)]);
+    },
+    startNode: (n) => {
+      execFileSync('bash', [CLUSTER_SCRIPT, 'start-node', dir, String(n)]);
+    },
     stop: () => {
       execFileSync('bash', [CLUSTER_SCRIPT, 'stop', dir]);
       rmSync(dir, { recursive: true, force: true });

@@ -2,9 +2,12 @@
  * @module Makes real nfcapd files for tests: flows are encoded as NetFlow v5
  * export packets, sent over loopback to Debian's `nfcapd`, and the file it
  * writes is what `nfdump` reads. The same records can be stored in flowhunt,
- * so both tools answer questions about the very same flows.
+ * so both tools answer questions about the very same flows: `nfdump -s`
+ * top-N answers are parsed here beside flowhunt's answer to the same
+ * question, and compared row for row.
  */
 
+import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readdir } from 'node:fs/promises';
@@ -12,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseIPv4 } from '../flow/address.js';
 import type { FlowRecord } from '../flow/record.js';
+import { runCli } from './helpers.js';
 
 const execFileP = promisify(execFile);
 
@@ -109,11 +113,25 @@ export interface RunningNfcapd {
 
 /**
  * Starts nfcapd on a free loopback port writing into `dir`, with a 4 MB socket
- * buffer (the reference must not be the one that drops), and waits until it listens.
+ * buffer (the reference must not be the one that drops), and waits until it
+ * listens. `extra` are more nfcapd options (`-z`, `-y`, `-j`: LZO, LZ4, BZ2 blocks).
  */
-export async function startNfcapd(dir: string): Promise<RunningNfcapd> {
+export async function startNfcapd(dir: string, extra: readonly string[] = []): Promise<RunningNfcapd> {
   const port = await freeUdpPort();
-  const args = ['-w', dir, '-b', '127.0.0.1', '-p', String(port), '-t', '3600', '-B', '4000000', '-v'];
+  const args = [
+    '-w',
+    dir,
+    '-b',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-t',
+    '3600',
+    '-B',
+    '4000000',
+    '-v',
+    ...extra,
+  ];
   const p = spawn('nfcapd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   p.stdout.on('data', (d) => {
@@ -147,8 +165,12 @@ export async function startNfcapd(dir: string): Promise<RunningNfcapd> {
  * Runs nfcapd on a loopback port, sends it the packets, stops it and returns
  * the path of the file it wrote.
  */
-export async function captureWithNfcapd(packets: readonly Buffer[], dir: string): Promise<string> {
-  const n = await startNfcapd(dir);
+export async function captureWithNfcapd(
+  packets: readonly Buffer[],
+  dir: string,
+  extra: readonly string[] = [],
+): Promise<string> {
+  const n = await startNfcapd(dir, extra);
   try {
     await sendUdp(n.port, packets);
   } catch (e) {
@@ -158,10 +180,10 @@ export async function captureWithNfcapd(packets: readonly Buffer[], dir: string)
   return n.stop();
 }
 
-/** `nfdump -I` of a file as numbers: Flows, Packets, Bytes, Sequence failures... */
-export async function nfdumpInfo(file: string): Promise<Record<string, number>> {
+/** `nfdump -I` of a file (`-R`: of every file under a directory) as numbers: Flows, Packets, Bytes, Sequence failures... */
+export async function nfdumpInfo(path: string, read: '-r' | '-R' = '-r'): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const line of (await nfdump(['-I', '-r', file])).split('\n')) {
+  for (const line of (await nfdump(['-I', read, path])).split('\n')) {
     const m = /^([A-Za-z_ ]+):\s*(\d+)\s*$/.exec(line);
     if (m) out[m[1]!.trim()] = Number(m[2]);
   }
@@ -172,4 +194,79 @@ export async function nfdumpInfo(file: string): Promise<Record<string, number>> 
 export async function nfdump(args: readonly string[]): Promise<string> {
   const { stdout } = await execFileP('nfdump', [...args], { maxBuffer: 256 * 1024 * 1024 });
   return stdout;
+}
+
+/** One row of a top-N: the key and its totals. */
+export interface Row {
+  key: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+}
+
+/** A top-N answer: the totals over the selected flows and the rows. */
+export interface Answer {
+  total: { flows: number; packets: number; bytes: number };
+  rows: Row[];
+}
+
+/** Reads `nfdump -s KEY/ORDER -o csv`: the rows, then a `Summary` block. */
+export function parseNfdumpCsv(text: string): Answer {
+  const lines = text.split('\n');
+  const head = lines[0]!.split(',');
+  const col = (names: string[]) => head.findIndex((h) => names.includes(h));
+  const [val, fl, pkt, byt] = [col(['val']), col(['fl']), col(['ipkt', 'pkt']), col(['ibyt', 'byt'])];
+  assert.ok(val >= 0 && fl >= 0 && pkt >= 0 && byt >= 0, `nfdump csv header: ${lines[0]}`);
+  const rows: Row[] = [];
+  let i = 1;
+  for (; i < lines.length && lines[i] !== ''; i++) {
+    const c = lines[i]!.split(',');
+    rows.push({ key: c[val]!.trim(), flows: Number(c[fl]), packets: Number(c[pkt]), bytes: Number(c[byt]) });
+  }
+  const s = lines.indexOf('Summary');
+  assert.ok(s > 0, `no Summary in nfdump output:\n${text}`);
+  const sh = lines[s + 1]!.split(',');
+  const sv = lines[s + 2]!.split(',').map(Number);
+  const get = (n: string) => sv[sh.indexOf(n)]!;
+  return { total: { flows: get('flows'), packets: get('packets'), bytes: get('bytes') }, rows };
+}
+
+/** `nfdump -r FILE -s STAT -n TOP -o csv FILTER`, parsed (TOP 0: every row). */
+export async function nfdumpStat(file: string, stat: string, top: number, filter: string): Promise<Answer> {
+  return parseNfdumpCsv(await nfdump(['-r', file, '-s', stat, '-n', String(top), '-o', 'csv', filter]));
+}
+
+/**
+ * Same top-N as nfdump: the same sequence of ordering values, every row
+ * exactly as nfdump counts it, and the same keys wherever the order is
+ * unambiguous (only a tie at the cut may pick other, equally ranked keys).
+ */
+export function assertSameTop(ours: Row[], ref: Row[], all: Row[], order: keyof Row, what: string): void {
+  assert.deepEqual(
+    ours.map((r) => r[order]),
+    ref.map((r) => r[order]),
+    `${what}: ordering values`,
+  );
+  const byKey = new Map(all.map((r) => [r.key, r]));
+  for (const r of ours) assert.deepEqual(r, byKey.get(r.key), `${what}: row ${r.key}`);
+  const cut = ref.at(-1)?.[order];
+  const above = (rows: Row[]) =>
+    rows
+      .filter((r) => r[order]! > cut!)
+      .map((r) => r.key)
+      .sort();
+  assert.deepEqual(above(ours), above(ref), `${what}: keys above the cut`);
+}
+
+/** The same question to flowhunt: `flowhunt query FILTER --stat STAT --top TOP --json`. */
+export async function flowhuntStat(dir: string, stat: string, top: number, filter: string): Promise<Answer> {
+  // The filter goes in as separate words, as a shell user types it; flowhunt joins them.
+  const args = ['query', ...filter.split(' '), '--stat', stat, '--top', String(top), '--json', '--data', dir];
+  const r = await runCli(args);
+  assert.equal(r.code, 0, `${filter}: ${r.stderr}`);
+  const a = JSON.parse(r.stdout) as Answer;
+  return {
+    total: a.total,
+    rows: a.rows.map(({ key, flows, packets, bytes }) => ({ key, flows, packets, bytes })),
+  };
 }

@@ -14,20 +14,20 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** `serve`'s listeners on loopback, each on a port the kernel picks. */
+export const LOOPBACK_LISTENERS = [
+  '--netflow',
+  '127.0.0.1:0',
+  '--sflow',
+  '127.0.0.1:0',
+  '--http',
+  '127.0.0.1:0',
+];
+
 export async function startServe(args: string[], env: Record<string, string> = {}): Promise<Served> {
   const proc = spawn(
     process.execPath,
-    [
-      join(ROOT, 'bin/flowhunt.js'),
-      'serve',
-      '--netflow',
-      '127.0.0.1:0',
-      '--sflow',
-      '127.0.0.1:0',
-      '--http',
-      '127.0.0.1:0',
-      ...args,
-    ],
+    [join(ROOT, 'bin/flowhunt.js'), 'serve', ...LOOPBACK_LISTENERS, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let err = '';

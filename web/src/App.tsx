@@ -2,16 +2,20 @@
 
 import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { api, getToken, type Me, type Meta, setToken } from './api';
+import { RangePicker } from './components/RangePicker';
 import { type I18n, I18nContext, initialLang, type Lang, useI18n, WORDS } from './i18n';
 import { AlertDetail } from './pages/AlertDetail';
 import { Alerts } from './pages/Alerts';
+import { Exporters } from './pages/Exporters';
 import { Families } from './pages/Families';
 import { Findings } from './pages/Findings';
+import { Flows } from './pages/Flows';
 import { IpPage } from './pages/IpPage';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
 import { Search } from './pages/Search';
 import { SignatureDetail, Signatures } from './pages/Signatures';
+import { Suppressions } from './pages/Suppressions';
 import { Trends } from './pages/Trends';
 import { href, navigate, useLocation } from './router';
 
@@ -51,6 +55,7 @@ export function App() {
       t: WORDS[lang],
       type: (x) => meta?.typeNames[lang]?.[x] ?? x,
       dim: (x) => meta?.dimensionNames[lang]?.[x] ?? x,
+      metric: (x) => meta?.metricNames?.[lang]?.[x] ?? x,
       setLang: setLangState,
     }),
     [lang, meta],
@@ -88,6 +93,11 @@ export function App() {
     ['findings', t.nav.findings],
     ['trends', t.nav.trends],
     ['families', t.nav.families],
+    ['flows', t.nav.flows],
+    // The operator's own routers: admin tokens only.
+    ...(session.state === 'in' && session.me.admin
+      ? ([['exporters', t.nav.exporters]] as [string, string][])
+      : []),
   ];
   return (
     <I18nContext.Provider value={i18n}>
@@ -99,11 +109,12 @@ export function App() {
           <>
             <nav>
               {nav.map(([p, label]) => (
-                <a key={p} href={`#/${p}`} className={(page ?? '') === p ? 'active' : ''}>
+                <a key={p} href={href([p].filter(Boolean))} className={(page ?? '') === p ? 'active' : ''}>
                   {label}
                 </a>
               ))}
             </nav>
+            <RangePicker />
             <SearchBox />
             <span className="who" data-testid="who">
               {session.me.name} · {session.me.admin ? t.admin : session.me.organisations.join(', ')}
@@ -153,6 +164,15 @@ function SearchBox() {
   );
 }
 
+function NotFound({ path }: { path: string }) {
+  const { t } = useI18n();
+  return (
+    <p className="error">
+      {t.notFound}: {path}
+    </p>
+  );
+}
+
 function Page({ me, types }: { me: Me; types: string[] }) {
   const { parts, query } = useLocation();
   const [page, ...rest] = parts;
@@ -175,9 +195,15 @@ function Page({ me, types }: { me: Me; types: string[] }) {
       return <Trends types={types} />;
     case 'families':
       return <Families />;
+    case 'flows':
+      return <Flows me={me} />;
+    case 'suppressions':
+      return <Suppressions />;
+    case 'exporters':
+      return <Exporters />;
     case 'search':
       return <Search q={query.get('q') ?? ''} />;
     default:
-      return <p className="error">Not found: {parts.join('/')}</p>;
+      return <NotFound path={parts.join('/')} />;
   }
 }

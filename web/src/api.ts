@@ -10,6 +10,8 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The JSON answer of the error, when it was JSON (a filter error's position). */
+    readonly body?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -33,25 +35,48 @@ export function queryString(q: Query = {}): string {
   return s ? `?${s}` : '';
 }
 
-async function request(path: string, q?: Query, token = getToken()): Promise<Response> {
+async function request(
+  path: string,
+  q?: Query,
+  token = getToken(),
+  write?: { method: 'POST' | 'DELETE'; body?: object },
+): Promise<Response> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  if (write?.body) headers['content-type'] = 'application/json';
   const res = await fetch(`/api${path}${queryString(q)}`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    headers,
+    ...(write ? { method: write.method } : {}),
+    ...(write?.body ? { body: JSON.stringify(write.body) } : {}),
   });
   if (!res.ok) {
     let message = res.statusText;
+    let body: Record<string, unknown> | undefined;
     try {
-      message = ((await res.json()) as { message?: string }).message ?? message;
+      body = (await res.json()) as Record<string, unknown>;
+      message = typeof body['message'] === 'string' ? body['message'] : message;
     } catch {
       // not JSON: keep the status text
     }
     if (res.status === 401) window.dispatchEvent(new Event('flowhunt:unauthorized'));
-    throw new HttpError(res.status, message);
+    throw new HttpError(res.status, message, body);
   }
   return res;
 }
 
 export async function api<T>(path: string, q?: Query, token?: string): Promise<T> {
   return (await request(path, q, token)).json() as Promise<T>;
+}
+
+/** A text answer (mitigation lines). */
+export async function apiText(path: string, q?: Query): Promise<string> {
+  return (await request(path, q)).text();
+}
+
+/** A write (POST with a JSON body, or DELETE); the answer's JSON. */
+export async function send<T>(method: 'POST' | 'DELETE', path: string, body?: object): Promise<T> {
+  return (
+    await request(path, undefined, undefined, { method, ...(body ? { body } : {}) })
+  ).json() as Promise<T>;
 }
 
 /** Downloads an export as a file (a fetch with the token, then a blob link). */
@@ -82,13 +107,64 @@ export interface Paged<T> {
   items: T[];
 }
 
-export interface ReportRow {
+export interface AlertMark {
+  reportId: string;
+  state: 'acknowledged' | 'false-positive';
+  by: string;
+  at: number;
+  note?: string;
+}
+
+export interface Suppressed {
+  reportId: string;
+  rule: string;
+  by: string;
+  why: string;
+}
+
+/** The workflow's word on a report: an operator's mark, a rule that kept it from the alerter. */
+export interface ReportState {
+  mark?: AlertMark;
+  suppressed?: Suppressed;
+}
+
+export interface SuppressionRule {
+  id: string;
+  cidr: string;
+  type?: string;
+  org?: string;
+  expires?: number;
+  by: string;
+  why: string;
+  created: number;
+  active: boolean;
+}
+
+export interface Episode {
+  key: string;
+  ip: string;
+  org?: string;
+  country?: string;
+  role: 'source' | 'destination';
+  type: string;
+  firstWindow: number;
+  lastWindow: number;
+  windows: number[];
+  maxScore: number;
+  latest: string;
+  state: ReportState;
+  suppressed: number;
+}
+
+export interface ReportRow extends ReportState {
   id: string;
   ip: string;
   org?: string;
   role: 'source' | 'destination';
   type: string;
   hostKind: 'client' | 'server';
+  country?: string;
+  ports?: number[];
   windowStart: number;
   windowEnd: number;
   score: number;
@@ -117,10 +193,26 @@ export interface Distribution {
   top: ValueShare[];
 }
 
-export interface ReportDetail {
+export interface ReportDetail extends ReportState {
   report: ReportRow & {
     rule: string;
-    exceeded: { metric: string; value: number; threshold: number; op: string }[];
+    exceeded: {
+      metric: string;
+      value: number;
+      threshold: number;
+      op: string;
+      /** What a learned threshold was judged against (absent: pinned or fixed). */
+      basis?: {
+        learned?: number;
+        quantile: number;
+        margin: number;
+        n: number;
+        from: string;
+        minimum: number;
+      };
+    }[];
+    /** `day …`, `days …`, `this window` or `pinned`. */
+    baseline?: string;
     profile: Record<string, Distribution> & { ephemeralSrcShare: number };
     mitigation?: string;
     reflectors?: string[];
@@ -134,6 +226,10 @@ export interface ReportDetail {
     enrichment?: { org?: string; country?: string; city?: string; asn?: number; asOrg?: string };
   };
   alert: { subject: string; text: string };
+  /** The report's mitigation sentence in the language asked for. */
+  mitigation: string | null;
+  /** The signatures learned from this attacker (none for a victim). */
+  signatures: { signature: string; protocol: number; strength: number }[];
 }
 
 export interface Attacker {
@@ -149,8 +245,8 @@ export interface SignatureRow {
   signature: string;
   protocol: number;
   port: number;
-  packets: number;
-  octets: number;
+  /** One exchange for an exact signature, several for a profile (docs/hunt.md), heaviest first. */
+  combos: { packets: number; octets: number; weight: number }[];
   strength: number;
   attackers: Attacker[];
   reports: number;
@@ -170,6 +266,9 @@ export interface Finding {
   sourcePorts: number;
   firstSeen: number;
   lastSeen: number;
+  /** Profiles: share of the host's flows to the port on the profile's exchanges, and how alike its mix is. */
+  coverage?: number;
+  similarity?: number;
   largeScale: boolean;
 }
 
@@ -186,7 +285,9 @@ export interface FindingGroup {
 export interface Overview {
   now: number;
   ingest: { flowsPerSecond: number; exporters: number; flowsStored: number | null };
-  last24h: { reports: number; events: number; topTypes: { type: string; reports: number; events: number }[] };
+  from: number;
+  to: number;
+  inRange: { reports: number; events: number; topTypes: { type: string; reports: number; events: number }[] };
   totals: {
     reports: number;
     findings: number;
@@ -209,4 +310,5 @@ export interface Meta {
   anomalyTypes: string[];
   typeNames: Record<string, Record<string, string>>;
   dimensionNames: Record<string, Record<string, string>>;
+  metricNames: Record<string, Record<string, string>>;
 }

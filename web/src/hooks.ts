@@ -5,8 +5,10 @@ import { api } from './api';
 
 export interface Loaded<T> {
   data: T | null;
-  error: { status: number; message: string } | null;
+  error: { status: number; message: string; body?: Record<string, unknown> } | null;
   loading: boolean;
+  /** Fetches again now (after a write). */
+  reload?: () => void;
 }
 
 type Query = Record<string, string | number | undefined | null>;
@@ -14,7 +16,8 @@ type Query = Record<string, string | number | undefined | null>;
 /** GETs `path` with `query`; again whenever either changes, and every `refreshMs` when given. */
 export function useApi<T>(path: string | null, query: Query = {}, refreshMs?: number): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({ data: null, error: null, loading: true });
-  const key = `${path}?${JSON.stringify(query)}`;
+  const [nonce, setNonce] = useState(0);
+  const key = `${path}?${JSON.stringify(query)}#${nonce}`;
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for path and query
   useEffect(() => {
     if (path === null) return;
@@ -23,11 +26,11 @@ export function useApi<T>(path: string | null, query: Query = {}, refreshMs?: nu
       api<T>(path, query)
         .then((data) => live && setState({ data, error: null, loading: false }))
         .catch(
-          (e: { status?: number; message: string }) =>
+          (e: { status?: number; message: string; body?: Record<string, unknown> }) =>
             live &&
             setState((s) => ({
               data: s.data,
-              error: { status: e.status ?? 0, message: e.message },
+              error: { status: e.status ?? 0, message: e.message, ...(e.body ? { body: e.body } : {}) },
               loading: false,
             })),
         );
@@ -39,5 +42,5 @@ export function useApi<T>(path: string | null, query: Query = {}, refreshMs?: nu
       if (timer) clearInterval(timer);
     };
   }, [key, refreshMs]);
-  return state;
+  return { ...state, reload: () => setNonce((n) => n + 1) };
 }

@@ -28,12 +28,23 @@ export function useLocation(): Location {
   return loc;
 }
 
-/** `#/a/b?x=1` from segments (each encoded) and a query. */
+/** The global time range's parameters (range.ts), which every link carries on. */
+const RANGE_PARAMS = ['range', 'from', 'to'];
+
+/**
+ * `#/a/b?x=1` from segments (each encoded) and a query. The current page's
+ * time range goes along unless the query names one (a link keeps the range).
+ */
 export function href(
   parts: (string | number)[],
   query: Record<string, string | number | undefined> = {},
 ): string {
   const q = new URLSearchParams();
+  if (!RANGE_PARAMS.some((k) => query[k] !== undefined && query[k] !== ''))
+    for (const k of RANGE_PARAMS) {
+      const v = parse().query.get(k);
+      if (v) q.set(k, v);
+    }
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') q.set(k, String(v));
   const s = q.toString();
   return `#/${parts.map((p) => encodeURIComponent(String(p))).join('/')}${s ? `?${s}` : ''}`;

@@ -14,7 +14,7 @@ export function checkOrg(org: string | undefined, scope: Scope, dir: OrgDirector
   if (dir.cidrsOf(org) === undefined)
     throw badRequest(`query.org: no organisation ${JSON.stringify(org)} in the directory`);
   if (!scope.seesOrg(org))
-    throw new ApiError(403, 'forbidden', `organisation ${JSON.stringify(org)} is outside this token's scope`);
+    throw new ApiError('forbidden', `organisation ${JSON.stringify(org)} is outside this token's scope`);
   return org;
 }
 

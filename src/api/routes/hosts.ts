@@ -9,11 +9,11 @@ import { MESSAGES } from '../../alert/i18n.js';
 import { ANOMALY_TYPES } from '../../detect/rules.js';
 import { LANGS } from '../../enrich/directory.js';
 import { normalizeAddress, parseCidr } from '../../flow/address.js';
-import { parseSignature, signatureKey, signatureText } from '../../hunt/signature.js';
-import { compileFilter } from '../../store/filter/index.js';
+import { keyOf, parseSignature, signatureKey, signatureText } from '../../hunt/signature.js';
 import * as p from '../params.js';
 import { ApiError } from '../params.js';
 import { type Route, route } from '../route.js';
+import { bucketFor } from '../traffic.js';
 import { addressFilter, compareBy, getOrSet, publicRow } from './common.js';
 
 const DAY = 86_400_000;
@@ -31,8 +31,7 @@ export const hostRoutes: Route[] = [
     }),
     async handler(c) {
       const ip = c.params.addr;
-      if (!c.scope.sees(ip))
-        throw new ApiError(403, 'forbidden', `${ip} is outside this token's organisations`);
+      if (!c.scope.sees(ip)) throw new ApiError('forbidden', `${ip} is outside this token's organisations`);
       const now = Date.now();
       const range = p.timeRange({ from: c.query.from ?? now - DAY, to: c.query.to ?? now });
       const reports = (await c.data.reports()).filter((r) => r.ip === ip);
@@ -41,11 +40,12 @@ export const hostRoutes: Route[] = [
         .filter((s) => s.attackers.some((a) => a.ip === ip))
         .map((s) => ({ signature: s.signature, protocol: s.protocol, strength: s.strength }));
       const suspect = (await c.data.suspects()).find((s) => s.ip === ip) ?? null;
-      const [asSource, asDestination] = await Promise.all(
-        ['src', 'dst'].map((side) =>
-          c.data.store.totals({ ...range, where: compileFilter(`${side} host ${ip}`, c.data.store.dialect) }),
-        ),
-      );
+      const family = (await c.data.families()).find((f) => f.members.includes(ip));
+      // From its days (closed ones kept): a flow from the host to itself counts as sent.
+      // The timeline's buckets of the range fill in passing (the page asks for them at once).
+      const bucket = bucketFor(range.from!, range.to!);
+      const days = await c.data.hostDays.summary(ip, range.from!, range.to!, c.data.hosts.sink(ip, bucket));
+      const [asSource, asDestination] = [days.out, days.in];
       const org = c.directory.orgOf(ip);
       return {
         ip,
@@ -62,6 +62,14 @@ export const hostRoutes: Route[] = [
           items: [...findings].sort(compareBy((f) => f.day, true)).slice(0, 500),
         },
         suspect,
+        // Its family, with the members this token sees (an address is in at most one family).
+        family: family
+          ? {
+              id: family.id,
+              signatures: family.signatures,
+              size: family.members.filter((m) => c.scope.sees(m)).length,
+            }
+          : null,
         flows: { ...range, asSource, asDestination },
       };
     },
@@ -109,12 +117,11 @@ export const hostRoutes: Route[] = [
       } else if (sig) {
         out.kind = 'signature';
         const text = signatureText(sig);
+        const id = signatureKey(sig);
         const hosts = new Set(
-          (await c.data.findings())
-            .filter((f) => f.signature === text && f.protocol === sig.protocol && c.scope.seesOrg(f.org))
-            .map((f) => f.ip),
+          (await c.data.findings()).filter((f) => keyOf(f) === id && c.scope.seesOrg(f.org)).map((f) => f.ip),
         );
-        const entry = (await c.data.catalog()).find((s) => signatureKey(s) === signatureKey(sig));
+        const entry = (await c.data.catalog()).find((s) => signatureKey(s) === id);
         const attackers = entry?.attackers.filter((a) => c.scope.sees(a.ip)).length ?? 0;
         if (hosts.size > 0 || attackers > 0)
           out.signatures = [
@@ -160,6 +167,8 @@ export const hostRoutes: Route[] = [
         languages: LANGS,
         typeNames: Object.fromEntries(LANGS.map((l) => [l, MESSAGES[l].type])),
         dimensionNames: Object.fromEntries(LANGS.map((l) => [l, MESSAGES[l].dim])),
+        // Threshold metrics by their English names (a metric without a translation keeps its English name).
+        metricNames: Object.fromEntries(LANGS.map((l) => [l, MESSAGES[l].metric])),
       };
     },
   }),

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { Signature } from '../../hunt/catalog.js';
 import { signatureMaster } from '../../hunt/master.js';
-import { parseSignature, signatureKey, signatureText } from '../../hunt/signature.js';
+import { keyOf, type SignatureKey, signatureKey, signatureText, sortKeyOf } from '../../hunt/signature.js';
 import type { FindingRow } from '../data.js';
 import * as p from '../params.js';
 import { ApiError } from '../params.js';
@@ -29,7 +29,7 @@ type FindingFilter = {
   day?: string;
   from?: string;
   to?: string;
-  signature?: { protocol: number; port: number; packets: number; octets: number };
+  signature?: SignatureKey;
   ip?: Parameters<typeof addressFilter>[0];
   org?: string;
 };
@@ -42,14 +42,13 @@ export function findingPredicate(
     throw p.badRequest('query.to must not be before query.from');
   const org = checkOrg(q.org, c.scope, c.directory);
   const inNet = addressFilter(q.ip);
-  const sig = q.signature ? signatureText(q.signature) : undefined;
-  const proto = q.signature?.protocol;
+  const sig = q.signature ? signatureKey(q.signature) : undefined;
   return (f) =>
     c.scope.seesOrg(f.org) &&
     (q.day === undefined || f.day === q.day) &&
     (q.from === undefined || f.day >= q.from) &&
     (q.to === undefined || f.day <= q.to) &&
-    (sig === undefined || (f.signature === sig && f.protocol === proto)) &&
+    (sig === undefined || keyOf(f) === sig) &&
     (org === undefined || f.org === org) &&
     (inNet === undefined || inNet(f.ip));
 }
@@ -66,11 +65,6 @@ const FINDING_SORTS = [
 ] as const;
 type FindingSort = (typeof FINDING_SORTS)[number];
 
-const sigOrder = (s: string) => {
-  const k = parseSignature(s);
-  return k ? k.port * 1e12 + k.packets * 1e6 + k.octets : 0;
-};
-
 function findingCompare(sort: FindingSort, desc: boolean): (a: FindingRow, b: FindingRow) => number {
   const keys = new Map<string, string>();
   const ipKey = (f: FindingRow) => getOrSet(keys, f.ip, () => addressKey(f.ip));
@@ -82,14 +76,14 @@ function findingCompare(sort: FindingSort, desc: boolean): (a: FindingRow, b: Fi
         (f) => f.day,
         desc,
         compareBy(
-          (f) => sigOrder(f.signature),
+          (f) => sortKeyOf(f),
           false,
           compareBy((f) => f.destinations, true, tie),
         ),
       );
     case 'signature':
       return compareBy<FindingRow>(
-        (f) => sigOrder(f.signature),
+        (f) => sortKeyOf(f),
         desc,
         compareBy((f) => f.day, true, tie),
       );
@@ -157,7 +151,7 @@ export const huntRoutes: Route[] = [
     async handler(c) {
       const catalog = await catalogFor(c, c.query);
       const findings = (await c.data.findings()).filter((f) => c.scope.seesOrg(f.org));
-      const master = new Map(signatureMaster(findings).map((m) => [`${m.protocol}/${m.signature}`, m]));
+      const master = new Map(signatureMaster(findings).map((m) => [keyOf(m), m]));
       const sigs = scopedCatalog(c, catalog, new Set(master.keys())).filter(
         (s) => c.query.port === undefined || s.port === c.query.port,
       );
@@ -184,14 +178,11 @@ export const huntRoutes: Route[] = [
       const proto = { tcp: 6, udp: 17, icmp: 1 }[c.query.protocol ?? 'tcp'];
       const key = { ...c.params.signature, protocol: proto };
       const text = signatureText(key);
-      const findings = (await c.data.findings()).filter(
-        (f) => f.signature === text && f.protocol === proto && c.scope.seesOrg(f.org),
-      );
-      const hunted = new Set(findings.length ? [signatureKey(key)] : []);
-      const entry = scopedCatalog(c, await c.data.catalog(), hunted).find(
-        (s) => signatureKey(s) === signatureKey(key),
-      );
-      if (!entry && findings.length === 0) throw new ApiError(404, 'not_found', `no signature ${text}`);
+      const id = signatureKey(key);
+      const findings = (await c.data.findings()).filter((f) => keyOf(f) === id && c.scope.seesOrg(f.org));
+      const hunted = new Set(findings.length ? [id] : []);
+      const entry = scopedCatalog(c, await c.data.catalog(), hunted).find((s) => signatureKey(s) === id);
+      if (!entry && findings.length === 0) throw new ApiError('not_found', `no signature ${text}`);
       const byDay = new Map<string, { day: string; hosts: number; flows: number; destinations: number }>();
       for (const f of findings) {
         const d = byDay.get(f.day) ?? { day: f.day, hosts: 0, flows: 0, destinations: 0 };
@@ -202,7 +193,11 @@ export const huntRoutes: Route[] = [
       }
       const hosts = new Set(findings.map((f) => f.ip));
       return {
-        signature: text,
+        // As the catalog (or the latest finding) writes it: a profile asked for by its exchanges alone has its percentages.
+        signature:
+          entry?.signature ??
+          findings.reduce((a, f) => (a && a.day >= f.day ? a : f), findings[0])?.signature ??
+          text,
         protocol: proto,
         catalog: entry ?? null,
         hunt: {
@@ -288,8 +283,7 @@ export const huntRoutes: Route[] = [
         if (f.largeScale) g.largeScale++;
       }
       const rows = [...groups.values()].sort(
-        (a, b) =>
-          b.day.localeCompare(a.day) || b.hosts - a.hosts || sigOrder(a.signature) - sigOrder(b.signature),
+        (a, b) => b.day.localeCompare(a.day) || b.hosts - a.hosts || compareBy(sortKeyOf, false)(a, b),
       );
       return p.paginate(rows, c.query, 100);
     },
@@ -310,7 +304,8 @@ export const huntRoutes: Route[] = [
     async handler(c) {
       const org = checkOrg(c.query.org, c.scope, c.directory);
       const inNet = addressFilter(c.query.ip);
-      const sig = c.query.signature ? signatureText(c.query.signature) : undefined;
+      // By identity: a profile asked for with other percentages (or none) is the same signature.
+      const sig = c.query.signature ? signatureKey(c.query.signature) : undefined;
       const rows = (await c.data.suspects())
         .map((s) => {
           const o = c.directory.orgOf(s.ip);
@@ -321,7 +316,7 @@ export const huntRoutes: Route[] = [
             c.scope.seesOrg(s.org) &&
             (org === undefined || s.org === org) &&
             (inNet === undefined || inNet(s.ip)) &&
-            (sig === undefined || s.signatures.includes(sig)),
+            (sig === undefined || s.signatures.some((t) => keyOf({ signature: t, protocol: 6 }) === sig)),
         );
       const sort = c.query.sort ?? 'daysSeen';
       if (sort !== 'daysSeen' || c.query.order === 'asc') {
@@ -335,18 +330,31 @@ export const huntRoutes: Route[] = [
   route({
     path: '/api/families',
     tag: 'hunt',
-    summary: 'Families: hosts linked by shared (non-bare-probe) signatures, largest first',
+    summary:
+      'Families: hosts linked by shared or alike (non-bare-probe) signatures, largest first, with the days members were found',
     query: z.strictObject({ ip: p.cidr.optional(), org: p.organisation.optional(), ...p.page }),
     async handler(c) {
       const org = checkOrg(c.query.org, c.scope, c.directory);
       const inNet = addressFilter(c.query.ip);
+      // Days as the principal may see them: those of the members it sees.
+      const daysOf = new Map<string, Set<string>>();
+      for (const f of await c.data.findings()) getOrSet(daysOf, f.ip, () => new Set<string>()).add(f.day);
       const fams = (await c.data.families())
         .map((f) => {
           const members = f.members.filter((ip) => {
             const o = c.directory.orgOf(ip);
             return c.scope.seesOrg(o) && (org === undefined || o === org);
           });
-          return { id: f.id, signatures: f.signatures, members, size: members.length };
+          const days = new Set<string>();
+          for (const ip of members) for (const d of daysOf.get(ip) ?? []) days.add(d);
+          return {
+            id: f.id,
+            signatures: f.signatures,
+            profile: f.profile,
+            members,
+            size: members.length,
+            days: [...days].sort(),
+          };
         })
         .filter((f) => f.size > 0 && (inNet === undefined || f.members.some(inNet)));
       return p.paginate(fams, c.query);

@@ -1,14 +1,14 @@
 /** @module Routes: alerts (reports), one report with its alert text, and anomaly counts by month or day. */
 
 import { z } from 'zod';
-import { renderAlert } from '../../alert/text.js';
+import { mitigationText, renderAlert } from '../../alert/text.js';
 import { ANOMALY_TYPES } from '../../detect/rules.js';
 import { LANGS } from '../../enrich/directory.js';
 import type { ReportRow } from '../data.js';
 import * as p from '../params.js';
 import { ApiError } from '../params.js';
 import { type Route, route } from '../route.js';
-import { addressFilter, checkOrg, compareBy, publicRow } from './common.js';
+import { addressFilter, checkOrg, compareBy, getOrSet, publicRow } from './common.js';
 
 const ROLES = ['source', 'destination'] as const;
 const REPORT_SORTS = ['time', 'score', 'flows', 'peers', 'duration'] as const;
@@ -20,9 +20,18 @@ export const reportFilters = {
   role: p.enumOf(ROLES, 'role').optional(),
   ip: p.cidr.optional(),
   org: p.organisation.optional(),
+  port: p.port.optional().describe("one of the report's most-used destination ports"),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'country is a two-letter code (ISO 3166-1), e.g. TW')
+    .transform((s) => s.toUpperCase())
+    .optional()
+    .describe("the address's country (two letters)"),
 };
 
 type ReportFilter = {
+  port?: number;
+  country?: string;
   from?: number;
   to?: number;
   type?: string;
@@ -39,6 +48,9 @@ export async function filteredReports(
   const { from, to } = p.timeRange(q);
   const org = checkOrg(q.org, c.scope, c.directory);
   const inNet = addressFilter(q.ip);
+  // A report stored without a country (a detector without geo data) takes the API's look-up, once per address.
+  const countries = new Map<string, string | undefined>();
+  const countryOf = (ip: string) => getOrSet(countries, ip, () => c.enrich(ip).country ?? '');
   return (await c.data.reports()).filter(
     (r) =>
       c.scope.seesOrg(r.org) &&
@@ -47,6 +59,8 @@ export async function filteredReports(
       (q.type === undefined || r.type === q.type) &&
       (q.role === undefined || r.role === q.role) &&
       (org === undefined || r.org === org) &&
+      (q.port === undefined || r.ports.includes(q.port)) &&
+      (q.country === undefined || (r.country ?? countryOf(r.ip)) === q.country) &&
       (inNet === undefined || inNet(r.ip)),
   );
 }
@@ -80,7 +94,8 @@ export const reportRoutes: Route[] = [
       const desc = (c.query.order ?? 'desc') === 'desc';
       rows.sort(compareBy(reportKey[sort], desc, (a, b) => a.id.localeCompare(b.id)));
       const page = p.paginate(rows, c.query);
-      return { ...page, items: page.items.map(publicRow) };
+      const states = await c.data.states();
+      return { ...page, items: page.items.map((r) => ({ ...publicRow(r), ...states.get(r.id) })) };
     },
   }),
 
@@ -101,13 +116,26 @@ export const reportRoutes: Route[] = [
     async handler(c) {
       const { window, role, ip } = c.params;
       // Scope first, so the answer says nothing about whether such a report exists.
-      if (!c.scope.sees(ip))
-        throw new ApiError(403, 'forbidden', `${ip} is outside this token's organisations`);
+      if (!c.scope.sees(ip)) throw new ApiError('forbidden', `${ip} is outside this token's organisations`);
       const report = await c.data.report(`${window}/${role}/${ip}`);
-      if (!report) throw new ApiError(404, 'not_found', `no report ${window}/${role}/${ip}`);
+      if (!report) throw new ApiError('not_found', `no report ${window}/${role}/${ip}`);
       const enrichment = { ...report.enrichment, ...c.enrich(ip) };
       const lang = c.query.lang ?? 'en';
-      return { report: { ...report, enrichment }, alert: renderAlert(report, enrichment, lang), lang };
+      // The signatures learned from this attacker (the mission's next step: who else uses them).
+      const signatures =
+        report.role === 'source'
+          ? (await c.data.catalog())
+              .filter((s) => s.attackers.some((a) => a.ip === ip))
+              .map((s) => ({ signature: s.signature, protocol: s.protocol, strength: s.strength }))
+          : [];
+      return {
+        report: { ...report, enrichment },
+        alert: renderAlert(report, enrichment, lang),
+        lang,
+        mitigation: mitigationText(report, lang) ?? null,
+        signatures,
+        ...(await c.data.states()).get(report.id),
+      };
     },
   }),
 

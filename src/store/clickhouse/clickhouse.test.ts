@@ -17,13 +17,13 @@ import { FlowBatch } from '../../flow/batch.js';
 import { emptyRecord } from '../../flow/record.js';
 import { CLUSTER_SCRIPT, freeClusterBase } from '../../testing/clickhouse.js';
 import { hasTool, requireTool } from '../../testing/helpers.js';
+import { leaseContract } from '../../testing/lease.case.js';
+import { runStoreContract, sampleFlows } from '../../testing/store.case.js';
 import { DuckFlowStore } from '../duckdb/index.js';
 import { compileFilter } from '../filter/index.js';
-import { leaseContract } from '../lease.case.js';
 import { openStore } from '../open.js';
 import { raw, type Sql, sql } from '../sql.js';
-import { runStoreContract, sampleFlows } from '../store.case.js';
-import { type FlowQuery, type FlowStore, STAT_KEYS, STAT_ORDERS } from '../types.js';
+import { type FlowQuery, type FlowStore, STAT_KEYS, STAT_ORDERS, StoreError } from '../types.js';
 import { ClickHouseFlowStore } from './index.js';
 
 const SCRIPT = CLUSTER_SCRIPT;
@@ -149,6 +149,21 @@ function registerClusterTests(): void {
     await duck?.close();
     await ch?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('clickhouse: a read (create: false) refuses a database that does not exist and creates none', async () => {
+    const missing = urlFor(freshDb());
+    const refused = (e: unknown) =>
+      e instanceof StoreError &&
+      e.code === 'no_store' &&
+      /does not exist/.test(e.message) &&
+      !e.message.includes('\n');
+    await assert.rejects(openStore(missing, { create: false }), refused);
+    // Refused twice: the first attempt created nothing.
+    await assert.rejects(openStore(missing, { create: false }), refused);
+    const existing = await openStore(urlFor(ch.database), { create: false });
+    assert.equal((await existing.totals({})).flows, n);
+    await existing.close();
   });
 
   test('clickhouse: flows land on both shards, each source address on one shard only', async () => {
@@ -433,7 +448,10 @@ function registerClusterTests(): void {
         await s.append(b);
         await s.flush();
       }
-      const o = { thresholds: defaultThresholds() };
+      // Pinned thresholds: 500 of the window's 700 sources scan, so this window's own normal is scanning
+      // (the learned baseline's engine equality is tested on its own).
+      const t = defaultThresholds();
+      const o = { thresholds: { ...t, baseline: { ...t.baseline, mode: 'pinned' as const } } };
       const want = await detectWindow(d, w0, {}, o);
       assert.deepEqual(want.ranked, { sources: 500, destinations: 500 });
       assert.ok(want.reports.length >= 500, `${want.reports.length} reports`);

@@ -79,9 +79,9 @@ export class Conn {
     if (e instanceof StoreError) throw e;
     const line = errorLine(e);
     const code = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET|socket hang up|Timeout/i.test(line)
-      ? 'STORE_UNREACHABLE'
-      : 'STORE_QUERY';
-    if (code === 'STORE_UNREACHABLE')
+      ? 'store_unreachable'
+      : 'store_query';
+    if (code === 'store_unreachable')
       throw new StoreError(`cannot reach ClickHouse at ${this.url}: ${line}`, code);
     throw new StoreError(`ClickHouse ${this.url}: ${what}: ${line}`, code);
   }

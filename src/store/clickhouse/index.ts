@@ -9,24 +9,35 @@
  * docs          Distributed over the cluster, sharded by (kind, partition)
  * ```
  * Without `?cluster=` the store is one server and uses the local tables
- * directly. The collector's batches are encoded straight from the typed
- * columns into ClickHouse's columnar `Native` format and inserted in large batches through the
- * `Distributed` table, synchronously, so a flushed row is on its shard.
+ * directly. A cluster with several replicas per shard gets replicated local
+ * tables (`ReplicatedMergeTree` over ZooKeeper, see `topology.ts`). The
+ * collector's batches are encoded straight from the typed columns into
+ * ClickHouse's columnar `Native` format and inserted in large batches through
+ * the `Distributed` table, synchronously, so a flushed row is on its shard.
+ * A failed insert is retried as the same bytes, alone: replicas drop blocks
+ * they already hold, so on a replicated layout the retry writes nothing twice.
  * Queries are the engine-neutral ones of `queries.ts`, rendered with inline
  * literals; only their (small) results reach Node.
+ *
+ * This file is the store itself (buffering, inserting, reading); beside it,
+ * split as the DuckDB folder is: `documents.ts`, `retention.ts`, `schema.ts`
+ * (tables and migrations), `topology.ts` (servers, shards, replicas),
+ * `native.ts` (batches into the Native format), `conn.ts`, `queries.ts`,
+ * `dialect.ts`, `url.ts`. Compaction is the server's own (MergeTree merges),
+ * so there is no file for it here.
  */
 
-import { DAY_MS, dayOf, type FlowBatch } from '../../flow/batch.js';
+import type { FlowBatch } from '../../flow/batch.js';
 import type { FlowRecord } from '../../flow/record.js';
+import { EngineStore } from '../engine.js';
+import { Mutex } from '../mutex.js';
+import { retentionCutoff } from '../partitions.js';
 import { listQuery, num, rowToRecord, toStatRows } from '../queries.js';
 import { inline, literal, raw, type Sql } from '../sql.js';
 import {
   type DayInfo,
-  type DocKind,
-  type DocPartition,
   type FlowQuery,
   type FlowStore,
-  PARTITION_RE,
   type StatKey,
   type StatOrder,
   type StatRow,
@@ -36,10 +47,12 @@ import {
 } from '../types.js';
 import { Conn, type ConnOptions } from './conn.js';
 import { clickhouseDialect } from './dialect.js';
+import { ClickHouseDocs } from './documents.js';
 import { encodeNative } from './native.js';
 import { statQueryClickHouse, toTotalsClickHouse, totalsQueryClickHouse } from './queries.js';
-import { ensureDistributed, migrate, tables } from './schema.js';
-import { discoverNodes, type Node, onePerShard } from './topology.js';
+import { dropDaysBefore } from './retention.js';
+import { dayOfPartitionId, ensureDistributed, migrate, tables } from './schema.js';
+import { discoverNodes, type Layout, type Node, perShard } from './topology.js';
 import { type ClickHouseTarget, parseClickHouseUrl } from './url.js';
 
 export { clickhouseDialect } from './dialect.js';
@@ -50,52 +63,58 @@ export interface ClickHouseStoreOptions {
   maxPendingRows?: number;
   /** Per request; a day's hunt on a big cluster can take minutes. */
   requestTimeoutMs?: number;
+  /** Create the database when missing (default); a read passes false and gets `no_store` for a missing database. */
+  create?: boolean;
 }
 
 /** Rows per Native block: bounds one allocation, not the batch. */
 const CHUNK_ROWS = 65_536;
 
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
-/** `YYYYMMDD` (a Date partition id) as `YYYY-MM-DD`. */
-function dayOfPartitionId(id: string): string {
-  return `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}`;
-}
-
-export class ClickHouseFlowStore implements FlowStore {
+export class ClickHouseFlowStore extends EngineStore implements FlowStore {
   readonly engine = 'clickhouse' as const;
   readonly dialect = clickhouseDialect;
   readonly location: string;
   readonly database: string;
   readonly cluster: string | undefined;
+  /** `single` server, `sharded` (one replica per shard) or `replicated` (ReplicatedMergeTree). */
+  layout: Layout = 'single';
+  /** Servers of a replicated cluster that did not answer at open (their shards' other replicas serve). */
+  unreachable: string[] = [];
   /** `version()` of the entry node, e.g. `18.16.1`. */
   serverVersion = '';
   private readonly t: ReturnType<typeof tables>;
   private readonly maxPendingRows: number;
   private nodes: Node[] = [];
   private pending: Buffer[] = [];
+  /** Rows held: in `pending` and in `failed`. */
   private pendingRows = 0;
-  private docVersion = 0;
+  /**
+   * Inserts that failed, oldest first, each as its exact blocks. Resent as
+   * they were (never merged with newer rows): the server cuts the same bytes
+   * into the same blocks, whose checksums replicated tables remember.
+   */
+  private failed: { blocks: Buffer[]; rows: number }[] = [];
   private readonly writeLock = new Mutex();
-  private closed = false;
+  protected readonly docs: ClickHouseDocs;
+  /** Which server takes the entry's requests: 0 is the entry, then the others (replicated only). */
+  private front = 0;
 
   private constructor(
     target: ClickHouseTarget,
     private readonly entry: Conn,
     opts: ClickHouseStoreOptions,
   ) {
+    super();
     this.location = target.display;
     this.database = target.database;
     this.cluster = target.cluster;
     this.t = tables(target.database);
     this.maxPendingRows = opts.maxPendingRows ?? 1_000_000;
+    this.docs = new ClickHouseDocs(
+      (fn) => this.viaEntry(fn),
+      this.cluster ? this.t.docs : this.t.docsLocal,
+      () => this.assertOpen(),
+    );
   }
 
   static async open(url: string, opts: ClickHouseStoreOptions = {}): Promise<ClickHouseFlowStore> {
@@ -110,16 +129,35 @@ export class ClickHouseFlowStore implements FlowStore {
     try {
       const v = await entry.rows('SELECT version() AS v');
       s.serverVersion = String(v[0]?.['v'] ?? '');
-      s.nodes = await discoverNodes(entry, target, connOpts);
-      for (const n of s.nodes) await migrate(n.conn, target.database);
-      if (!s.nodes.some((n) => n.conn === entry)) await migrate(entry, target.database);
+      if (opts.create === false) {
+        // The database name is an identifier (checked by the URL parser), so it can be quoted as is.
+        const t = await entry.rows(
+          `SELECT count() AS n FROM system.databases WHERE name = '${target.database}'`,
+        );
+        if (Number(t[0]?.['n'] ?? 0) === 0)
+          throw new StoreError(
+            `ClickHouse database ${target.database} does not exist at ${target.display} (nothing was imported or collected there; check --store)`,
+            'no_store',
+          );
+      }
+      const topo = await discoverNodes(entry, target, connOpts);
+      s.nodes = topo.nodes;
+      s.layout = topo.layout;
+      s.unreachable = topo.unreachable;
+      for (const u of topo.unreachable)
+        process.stderr.write(
+          `flowhunt: ClickHouse server ${u} does not answer; its shard's other replica serves (its schema is checked at the next open)\n`,
+        );
+      const replicated = topo.layout === 'replicated';
+      for (const n of s.nodes) await migrate(n.conn, target.database, replicated);
+      if (!s.nodes.some((n) => n.conn === entry)) await migrate(entry, target.database, replicated);
       if (target.cluster) {
         for (const n of s.nodes) await ensureDistributed(n.conn, target.database, target.cluster);
         if (!s.nodes.some((n) => n.conn === entry))
           await ensureDistributed(entry, target.database, target.cluster);
       }
     } catch (e) {
-      await s.closeConns();
+      await s.release();
       throw e;
     }
     return s;
@@ -130,17 +168,9 @@ export class ClickHouseFlowStore implements FlowStore {
     return this.cluster ? this.t.flows : this.t.flowsLocal;
   }
 
-  private get docsTable(): string {
-    return this.cluster ? this.t.docs : this.t.docsLocal;
-  }
-
   /** Every server with its shard and replica number, for diagnostics. */
   get servers(): { url: string; shard: number; replica: number }[] {
     return this.nodes.map((n) => ({ url: n.conn.url, shard: n.shard, replica: n.replica }));
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StoreError('the store is closed', 'STORE_CLOSED');
   }
 
   // ---------------------------------------------------------------- writing
@@ -161,33 +191,41 @@ export class ClickHouseFlowStore implements FlowStore {
     return this.writeLock.run(() => this.flushLocked());
   }
 
+  /**
+   * Failed inserts first, each resent alone, then what is new. A failed
+   * insert keeps its rows: on a replicated layout its retry stores each row
+   * once (the shards' replicas skip the blocks that did land, by checksum);
+   * unreplicated, what did land is written again (at least once, like the
+   * embedded engine).
+   */
   private async flushLocked(): Promise<void> {
-    if (this.pendingRows === 0) return;
-    // A failed insert keeps the rows for the next flush (at least once, like the embedded engine).
-    await this.entry.insertNative(this.flowsTable, this.pending);
+    while (this.failed.length > 0) {
+      const f = this.failed[0]!;
+      await this.viaEntry((c) => c.insertNative(this.flowsTable, f.blocks));
+      this.failed.shift();
+      this.pendingRows -= f.rows;
+    }
+    if (this.pending.length === 0) return;
+    const f = { blocks: this.pending, rows: this.pendingRows };
     this.pending = [];
-    this.pendingRows = 0;
+    try {
+      await this.viaEntry((c) => c.insertNative(this.flowsTable, f.blocks));
+    } catch (e) {
+      this.failed.push(f);
+      throw e;
+    }
+    this.pendingRows -= f.rows;
   }
 
-  private async closeConns(): Promise<void> {
+  protected async release(): Promise<void> {
     const conns = new Set<Conn>([this.entry, ...this.nodes.map((n) => n.conn)]);
     for (const c of conns) await c.close();
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    try {
-      await this.flush();
-    } finally {
-      this.closed = true;
-      await this.closeConns();
-    }
   }
 
   // ---------------------------------------------------------------- reading
 
   private run(q: Sql): Promise<Record<string, unknown>[]> {
-    return this.entry.rows(inline(q, 'clickhouse'));
+    return this.viaEntry((c) => c.rows(inline(q, 'clickhouse')));
   }
 
   /**
@@ -204,6 +242,16 @@ export class ClickHouseFlowStore implements FlowStore {
     return toTotalsClickHouse(await this.queryFlows(q, (from) => totalsQueryClickHouse(from, q)));
   }
 
+  async statWithTotals(
+    q: FlowQuery,
+    key: StatKey,
+    order: StatOrder,
+    top: number,
+  ): Promise<{ rows: StatRow[]; total: Totals }> {
+    const [rows, total] = await Promise.all([this.stat(q, key, order, top), this.totals(q)]);
+    return { rows, total };
+  }
+
   async stat(q: FlowQuery, key: StatKey, order: StatOrder, top: number): Promise<StatRow[]> {
     const rows = await this.queryFlows(q, (from) => statQueryClickHouse(from, q, key, order, top));
     return toStatRows(key, rows);
@@ -214,14 +262,38 @@ export class ClickHouseFlowStore implements FlowStore {
     return rows.map(rowToRecord);
   }
 
+  /**
+   * A request to the entry node. On a replicated layout every server has the
+   * `Distributed` tables and every shard another replica, so when the entry
+   * (or the server standing in for it) cannot be reached the next server
+   * takes the request, and keeps the role until it fails in turn. A resent
+   * insert is safe there: the replicas skip the blocks they already hold.
+   */
+  private async viaEntry<T>(fn: (c: Conn) => Promise<T>): Promise<T> {
+    const conns =
+      this.layout === 'replicated'
+        ? [this.entry, ...this.nodes.map((n) => n.conn).filter((c) => c !== this.entry)]
+        : [this.entry];
+    for (let tried = 1; ; tried++) {
+      const i = this.front % conns.length;
+      try {
+        return await fn(conns[i]!);
+      } catch (e) {
+        if (tried >= conns.length || (e as StoreError).code !== 'store_unreachable') throw e;
+        if (this.front % conns.length === i) this.front = i + 1;
+      }
+    }
+  }
+
   /** Per day from the shards' part lists (exact row counts, no scan); `files` counts parts. */
   async days(): Promise<DayInfo[]> {
     this.assertOpen();
     const byDay = new Map<string, DayInfo>();
-    for (const n of onePerShard(this.nodes)) {
-      const rows = await n.conn.rows(
-        `SELECT partition_id AS id, sum(rows) AS flows, count() AS parts, sum(bytes_on_disk) AS bytes FROM system.parts WHERE database = ${literal(this.database)} AND table = 'flows_local' AND active GROUP BY partition_id`,
-      );
+    const shards = await perShard(
+      this.nodes,
+      `SELECT partition_id AS id, sum(rows) AS flows, count() AS parts, sum(bytes_on_disk) AS bytes FROM system.parts WHERE database = ${literal(this.database)} AND table = 'flows_local' AND active GROUP BY partition_id`,
+    );
+    for (const { rows } of shards) {
       for (const r of rows) {
         const day = dayOfPartitionId(String(r['id']));
         const cur = byDay.get(day) ?? { day, flows: 0, files: 0, bytesOnDisk: 0 };
@@ -234,68 +306,16 @@ export class ClickHouseFlowStore implements FlowStore {
     return [...byDay.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   }
 
-  /** Drops whole days on every server (each replica holds its own copy of its shard's parts). */
+  /**
+   * Drops whole days. Unreplicated, on every server (each holds its own
+   * parts); replicated, on one live replica per shard (retention.ts).
+   */
   async retain(keepDays: number, now = Date.now()): Promise<string[]> {
     this.assertOpen();
-    if (!Number.isInteger(keepDays) || keepDays < 1)
-      throw new StoreError('retention must be at least 1 day', 'BAD_RETENTION');
-    const cutoff = dayOf(Math.floor(now / DAY_MS) * DAY_MS - (keepDays - 1) * DAY_MS).replace(/-/g, '');
-    const dropped = new Set<string>();
-    for (const n of this.nodes) {
-      const rows = await n.conn.rows(
-        `SELECT DISTINCT partition_id AS id FROM system.parts WHERE database = ${literal(this.database)} AND table = 'flows_local' AND active AND partition_id < ${literal(cutoff)} ORDER BY id`,
-      );
-      for (const r of rows) {
-        const id = String(r['id']);
-        await n.conn.command(`ALTER TABLE ${this.t.flowsLocal} DROP PARTITION ID ${literal(id)}`);
-        dropped.add(dayOfPartitionId(id));
-      }
-    }
-    return [...dropped].sort();
-  }
-
-  // ---------------------------------------------------------------- documents
-
-  /**
-   * One row holds a partition's whole document set, so replacing it is one
-   * row insert: readers take the newest version (argMax), merges drop the rest.
-   */
-  async putDocs(kind: DocKind, partition: string, docs: readonly unknown[]): Promise<void> {
-    this.assertOpen();
-    if (!PARTITION_RE.test(partition))
-      throw new StoreError(`bad partition name ${JSON.stringify(partition)}`, 'BAD_PARTITION');
-    // Microseconds-ish and increasing within a process; two writers in the same millisecond pick at random.
-    const v = Math.max(Date.now() * 1000 + Math.floor(Math.random() * 1000), this.docVersion + 1);
-    this.docVersion = v;
-    const body = docs.map((d) => JSON.stringify(d)).join('\n');
-    await this.entry.insertJson(this.docsTable, [{ kind, part: partition, version: v, body }]);
-  }
-
-  async getDocs<T = unknown>(
-    kind: DocKind,
-    range: { from?: string; to?: string } = {},
-  ): Promise<DocPartition<T>[]> {
-    this.assertOpen();
-    const conds = [`kind = ${literal(kind)}`];
-    if (range.from !== undefined) conds.push(`part >= ${literal(range.from)}`);
-    if (range.to !== undefined) conds.push(`part <= ${literal(range.to)}`);
-    const rows = await this.entry.rows(
-      `SELECT part, argMax(body, version) AS body FROM ${this.docsTable} WHERE ${conds.join(' AND ')} GROUP BY part ORDER BY part`,
+    const cutoff = retentionCutoff(keepDays, now);
+    return dropDaysBefore(
+      { nodes: this.nodes, layout: this.layout, database: this.database, flowsLocal: this.t.flowsLocal },
+      cutoff,
     );
-    return rows.map((r) => {
-      const body = String(r['body'] ?? '');
-      return {
-        partition: String(r['part']),
-        docs: body === '' ? [] : body.split('\n').map((l) => JSON.parse(l) as T),
-      };
-    });
-  }
-
-  async lastPartition(kind: DocKind): Promise<string | undefined> {
-    this.assertOpen();
-    const rows = await this.entry.rows(
-      `SELECT part FROM ${this.docsTable} WHERE kind = ${literal(kind)} ORDER BY part DESC LIMIT 1`,
-    );
-    return rows.length ? String(rows[0]!['part']) : undefined;
   }
 }

@@ -89,31 +89,25 @@ function copy(field: keyof FlowBatch): Put {
     w.bytes((b[field] as Uint8Array | Uint16Array | Uint32Array).subarray(start, start + n));
 }
 
-/** The optional label: null map, then the strings (a null as empty). */
-const label: Put = (w, b, start, n) => {
-  const l = b.label;
-  if (!l) {
-    // No flow of the batch has a label: n null flags, then n empty strings.
-    w.buf.fill(1, w.off, w.off + n);
-    w.buf.fill(0, w.off + n, w.off + 2 * n);
-    w.off += 2 * n;
-    return;
-  }
-  for (let i = 0; i < n; i++) w.buf[w.off++] = l[start + i] == null ? 1 : 0;
-  for (let i = 0; i < n; i++) {
-    const s = l[start + i];
-    if (s == null || s === '') w.buf[w.off++] = 0;
-    else w.string(s);
-  }
-};
-
-/** Storage column → FlowBatch field, where the names differ. */
-const FIELD_OF: Record<string, keyof FlowBatch> = {
-  in_if: 'inIf',
-  out_if: 'outIf',
-  src_as: 'srcAs',
-  dst_as: 'dstAs',
-};
+/** An optional text column (the label): null map, then the strings (a null as empty). */
+function text(field: keyof FlowBatch): Put {
+  return (w, b, start, n) => {
+    const l = b[field] as (string | null)[] | null;
+    if (!l) {
+      // No flow of the batch has a value: n null flags, then n empty strings.
+      w.buf.fill(1, w.off, w.off + n);
+      w.buf.fill(0, w.off + n, w.off + 2 * n);
+      w.off += 2 * n;
+      return;
+    }
+    for (let i = 0; i < n; i++) w.buf[w.off++] = l[start + i] == null ? 1 : 0;
+    for (let i = 0; i < n; i++) {
+      const s = l[start + i];
+      if (s == null || s === '') w.buf[w.off++] = 0;
+      else w.string(s);
+    }
+  };
+}
 
 const WIDTH: Record<ColumnKind, number> = { ms: 8, addr: 8, u8: 1, u16: 2, u32: 4, u64: 8, str: 2 };
 
@@ -126,18 +120,19 @@ interface Column {
 
 let plan: Column[] | undefined;
 
+/** The text columns' batch fields, for sizing a block. */
+const TEXTS = storageColumns()
+  .filter((c) => c.def.kind === 'str')
+  .map((c) => c.def.field as keyof FlowBatch);
+
 function makePlan(): Column[] {
   const probe = new FlowBatch(1);
   return storageColumns().map((c) => {
     const kind = c.def.kind;
     const type = columnType(kind);
-    if (kind === 'str') {
-      // Only the optional label is text today; another text column needs its own source in the batch.
-      if (c.name !== 'label') throw new Error(`native: no batch column for text ${c.name}`);
-      // Per row: a null-map byte and at least a length byte.
-      return { name: c.name, type, width: 2, put: label };
-    }
-    const field = (FIELD_OF[c.def.col] ?? c.def.col) as keyof FlowBatch;
+    const field = c.def.field as keyof FlowBatch;
+    // Per row: a null-map byte and at least a length byte.
+    if (kind === 'str') return { name: c.name, type, width: 2, put: text(field) };
     if (!ArrayBuffer.isView(probe[field])) throw new Error(`native: no batch column for ${c.name}`);
     const put =
       kind === 'addr'
@@ -157,9 +152,11 @@ export function encodeNative(b: FlowBatch, start = 0, end = b.length): Buffer {
   const n = end - start;
   let size = 20;
   for (const c of plan) size += 2 + c.name.length + 2 + c.type.length + c.width * n;
-  if (b.label) {
+  for (const f of TEXTS) {
+    const t = b[f] as (string | null)[] | null;
+    if (!t) continue;
     for (let i = start; i < end; i++) {
-      const l = b.label[i];
+      const l = t[i];
       if (l != null) size += 5 + Buffer.byteLength(l);
     }
   }

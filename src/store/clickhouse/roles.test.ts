@@ -157,10 +157,8 @@ test('serve roles on a two-shard cluster: two collectors, a detector killed mid-
   await until('the first detector to take the lease', async () =>
     /this process is the detector/.test(detector.stderr()) ? true : undefined,
   );
-  const standby = await serve('detector', dirs.standby);
-  await until('the second detector to stand by', async () =>
-    /another detector .* holds the detector lease .*: standing by/.test(standby.stderr()) ? true : undefined,
-  );
+  // Started, not awaited: waiting for it first gave the detector time to finish the hour unkilled.
+  const standbyStarting = serve('detector', dirs.standby);
   const lastWindow = windowId(dayEnd - WIN);
   const progress = async () => (await ch.lastPartition('detect-state')) ?? '';
   const r = rng(11);
@@ -183,6 +181,10 @@ test('serve roles on a two-shard cluster: two collectors, a detector killed mid-
     detector = await serve('detector', dirs.detector);
   }
   assert.ok(kills >= 1, 'killed at least once before the hour was detected');
+  const standby = await standbyStarting;
+  await until('the second detector to stand by', async () =>
+    /another detector .* holds the detector lease .*: standing by/.test(standby.stderr()) ? true : undefined,
+  );
   t.diagnostic(`detector killed ${kills} times mid-hour`);
   await until('detection of the whole hour', async () =>
     (await progress()) >= lastWindow ? true : undefined,

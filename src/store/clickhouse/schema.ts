@@ -8,6 +8,12 @@
  * `schema_migrations`. Every statement is idempotent (`IF NOT EXISTS`), so
  * two processes opening the store at once both apply a migration harmlessly
  * and both record it; the version is the maximum recorded.
+ *
+ * On a replicated cluster (a shard with several replicas) the local tables
+ * are `ReplicatedMergeTree`s: the replicas of a shard share one ZooKeeper
+ * path (`/clickhouse/tables/{shard}/DB/TABLE`, the server's macros filling
+ * in the shard) and each is named by its `{replica}` macro. The statements
+ * are still run on every server (each creates its own replica of the table).
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,6 +38,11 @@ export function tables(db: string) {
  * A storage column's type. Text is `Nullable(String)`: an absent label must
  * come back as null, as it does from Parquet.
  */
+/** `YYYYMMDD` (a Date partition id) as `YYYY-MM-DD`. */
+export function dayOfPartitionId(id: string): string {
+  return `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}`;
+}
+
 export function columnType(kind: ColumnKind): string {
   const t = sqlType(kind, 'clickhouse');
   return kind === 'str' ? `Nullable(${t})` : t;
@@ -51,25 +62,43 @@ export function flowColumnsDdl(): string {
  * sort key starts with the end time, which the time range of every query
  * prunes on; the source address next keeps a host's flows of one moment together.
  */
-export const FLOWS_ENGINE =
-  'MergeTree PARTITION BY toDate(intDiv(te, 86400000)) ORDER BY (te, src_hi, src_lo) SETTINGS index_granularity = 8192';
+const FLOWS_LAYOUT =
+  'PARTITION BY toDate(intDiv(te, 86400000)) ORDER BY (te, src_hi, src_lo) SETTINGS index_granularity = 8192';
+
+/** A table's replicas share this ZooKeeper path; the database is in it, so databases never collide. */
+function zkPath(db: string, table: string): string {
+  return `'/clickhouse/tables/{shard}/${db}/${table}'`;
+}
+
+/** The flows table's engine: replicated through ZooKeeper or each server's own. */
+export function flowsEngine(db: string, replicated: boolean): string {
+  return replicated
+    ? `ReplicatedMergeTree(${zkPath(db, 'flows_local')}, '{replica}') ${FLOWS_LAYOUT}`
+    : `MergeTree ${FLOWS_LAYOUT}`;
+}
+
+/** One row per (kind, partition) and version; merges keep the newest, reads take argMax. */
+export function docsEngine(db: string, replicated: boolean): string {
+  return replicated
+    ? `ReplicatedReplacingMergeTree(${zkPath(db, 'docs_local')}, '{replica}', version) ORDER BY (kind, part)`
+    : 'ReplacingMergeTree(version) ORDER BY (kind, part)';
+}
 
 interface Migration {
   version: number;
   name: string;
-  statements(db: string): string[];
+  statements(db: string, replicated: boolean): string[];
 }
 
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'flows and document tables',
-    statements: (db) => {
+    statements: (db, replicated) => {
       const t = tables(db);
       return [
-        `CREATE TABLE IF NOT EXISTS ${t.flowsLocal} (${flowColumnsDdl()}) ENGINE = ${FLOWS_ENGINE}`,
-        // One row per (kind, partition) and version; merges keep the newest, reads take argMax.
-        `CREATE TABLE IF NOT EXISTS ${t.docsLocal} (kind String, part String, version UInt64, body String) ENGINE = ReplacingMergeTree(version) ORDER BY (kind, part)`,
+        `CREATE TABLE IF NOT EXISTS ${t.flowsLocal} (${flowColumnsDdl()}) ENGINE = ${flowsEngine(db, replicated)}`,
+        `CREATE TABLE IF NOT EXISTS ${t.docsLocal} (kind String, part String, version UInt64, body String) ENGINE = ${docsEngine(db, replicated)}`,
       ];
     },
   },
@@ -79,7 +108,7 @@ export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** Errors a concurrent opener can cause on a statement that is otherwise idempotent. */
 const RACE =
-  /already exists|is creating or attaching right now|is being (?:created|dropped)|Cannot lock|TABLE_ALREADY_EXISTS/i;
+  /already exists|is creating or attaching right now|is being (?:created|dropped)|Cannot lock|TABLE_ALREADY_EXISTS|Node exists/i;
 
 async function idempotent(conn: Conn, stmt: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -93,8 +122,29 @@ async function idempotent(conn: Conn, stmt: string): Promise<void> {
   }
 }
 
+/**
+ * A replicated layout over tables made unreplicated (a cluster given a
+ * second replica per shard later) would keep each replica's rows apart:
+ * refused, with what to do. Replicated tables opened as one server or as an
+ * unreplicated cluster are fine (that is each replica on its own).
+ */
+async function checkEngines(conn: Conn, db: string, replicated: boolean): Promise<void> {
+  if (!replicated) return;
+  const rows = await conn.rows(
+    `SELECT name, engine FROM system.tables WHERE database = '${db}' AND name IN ('flows_local', 'docs_local')`,
+  );
+  for (const r of rows) {
+    const engine = String(r['engine']);
+    if (!engine.startsWith('Replicated'))
+      throw new StoreError(
+        `database ${db} on ${conn.url} holds ${String(r['name'])} as ${engine}, not replicated, but the cluster has several replicas per shard: use a new database (or recreate the tables as Replicated* and attach the parts)`,
+        'bad_cluster',
+      );
+  }
+}
+
 /** Brings one server's schema to {@link SCHEMA_VERSION}; returns the version it had. */
-export async function migrate(conn: Conn, db: string): Promise<number> {
+export async function migrate(conn: Conn, db: string, replicated = false): Promise<number> {
   const t = tables(db);
   await idempotent(conn, `CREATE DATABASE IF NOT EXISTS ${t.db}`);
   await idempotent(
@@ -106,11 +156,12 @@ export async function migrate(conn: Conn, db: string): Promise<number> {
   if (had > SCHEMA_VERSION)
     throw new StoreError(
       `database ${db} on ${conn.url} has schema version ${had}, newer than this flowhunt knows (${SCHEMA_VERSION}); upgrade flowhunt`,
-      'SCHEMA_TOO_NEW',
+      'schema_too_new',
     );
+  await checkEngines(conn, db, replicated);
   for (const m of MIGRATIONS) {
     if (m.version <= had) continue;
-    for (const stmt of m.statements(db)) await idempotent(conn, stmt);
+    for (const stmt of m.statements(db, replicated)) await idempotent(conn, stmt);
     await conn.command(
       `INSERT INTO ${t.migrations} (version, name) VALUES (${m.version}, '${m.name.replace(/'/g, "''")}')`,
     );

@@ -46,7 +46,7 @@ test('clickhouse url: mistakes are one-line errors that say what is wrong', () =
     assert.throws(
       () => parseClickHouseUrl(url),
       (e: Error) =>
-        re.test(e.message) && !e.message.includes('\n') && (e as { code?: string }).code === 'BAD_STORE_URL',
+        re.test(e.message) && !e.message.includes('\n') && (e as { code?: string }).code === 'bad_store_url',
       url,
     );
   }

@@ -31,7 +31,7 @@ const CLUSTER = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const KNOWN = new Set(['cluster', 'nodes', 'user', 'password']);
 
 function bad(url: string, why: string): StoreError {
-  return new StoreError(`bad ClickHouse store URL ${url}: ${why}`, 'BAD_STORE_URL');
+  return new StoreError(`bad ClickHouse store URL ${url}: ${why}`, 'bad_store_url');
 }
 
 function endpoint(scheme: string, hostPort: string, url: string, defPort: number): string {

@@ -13,13 +13,15 @@ import { storageColumns } from '../../flow/schema.js';
 
 const TWO32 = 4294967296;
 
-type Writer = (chunk: duckdb.DataChunk, col: number, b: FlowBatch, start: number, n: number) => void;
+type Writer = (chunk: DuckDBDataChunk, col: number, b: FlowBatch, start: number, n: number) => void;
 
 const scratch = new Uint32Array(duckdb.vector_size() * 2);
+/** A validity mask with no row valid, as long as a chunk's. */
+const NO_ROWS = new Uint8Array(duckdb.vector_size() / 8);
 
-function copyRaw(chunk: duckdb.DataChunk, col: number, src: ArrayBufferView): void {
+function copyRaw(chunk: DuckDBDataChunk, col: number, src: ArrayBufferView): void {
   duckdb.copy_data_to_vector(
-    duckdb.data_chunk_get_vector(chunk, col),
+    duckdb.data_chunk_get_vector(chunk.chunk, col),
     0,
     src.buffer as ArrayBuffer,
     src.byteOffset,
@@ -58,31 +60,38 @@ function direct(get: (b: FlowBatch) => Uint8Array | Uint16Array | Uint32Array): 
   return (chunk, col, b, start, n) => copyRaw(chunk, col, get(b).subarray(start, start + n));
 }
 
-const WRITERS: Record<string, Writer> = {
-  ts: u64FromF64((b) => b.ts),
-  te: u64FromF64((b) => b.te),
-  src_hi: addrHalf((b) => b.src, 'hi'),
-  src_lo: addrHalf((b) => b.src, 'lo'),
-  dst_hi: addrHalf((b) => b.dst, 'hi'),
-  dst_lo: addrHalf((b) => b.dst, 'lo'),
-  nexthop_hi: addrHalf((b) => b.nexthop, 'hi'),
-  nexthop_lo: addrHalf((b) => b.nexthop, 'lo'),
-  exporter_hi: addrHalf((b) => b.exporter, 'hi'),
-  exporter_lo: addrHalf((b) => b.exporter, 'lo'),
-  sport: direct((b) => b.sport),
-  dport: direct((b) => b.dport),
-  proto: direct((b) => b.proto),
-  flags: direct((b) => b.flags),
-  packets: u64FromF64((b) => b.packets),
-  bytes: u64FromF64((b) => b.bytes),
-  in_if: direct((b) => b.inIf),
-  out_if: direct((b) => b.outIf),
-  tos: direct((b) => b.tos),
-  src_as: direct((b) => b.srcAs),
-  dst_as: direct((b) => b.dstAs),
-  dir: direct((b) => b.dir),
-  sampling: direct((b) => b.sampling),
-};
+/** A text column: its values as strings or nulls. */
+function text(get: (b: FlowBatch) => (string | null)[] | null): Writer {
+  return (chunk, col, b, start, n) => {
+    const l = get(b);
+    if (!l) {
+      // No values in the batch (every format but the labelled ones): the whole column NULL, one copy of its validity mask.
+      const vec = duckdb.data_chunk_get_vector(chunk.chunk, col);
+      duckdb.vector_ensure_validity_writable(vec);
+      duckdb.copy_data_to_vector_validity(vec, 0, NO_ROWS.buffer, 0, Math.ceil(n / 8));
+      return;
+    }
+    const vals: (string | null)[] = [];
+    for (let i = 0; i < n; i++) vals.push(l[start + i] ?? null);
+    chunk.setColumnValues(col, vals);
+  };
+}
+
+/** One writer per storage column, in table order, chosen by the column's kind. */
+const WRITERS: readonly Writer[] = storageColumns().map(({ def, half }) => {
+  const field = def.field as keyof FlowBatch;
+  switch (def.kind) {
+    case 'ms':
+    case 'u64':
+      return u64FromF64((b) => b[field] as Float64Array);
+    case 'addr':
+      return addrHalf((b) => b[field] as Uint32Array, half!);
+    case 'str':
+      return text((b) => b[field] as (string | null)[] | null);
+    default:
+      return direct((b) => b[field] as Uint8Array | Uint16Array | Uint32Array);
+  }
+});
 
 /** Appends rows [start, end) of a batch through an appender whose table has the storage columns in order. */
 export function appendBatch(
@@ -92,24 +101,14 @@ export function appendBatch(
   start = 0,
   end = b.length,
 ): void {
-  const cols = storageColumns();
   const size = duckdb.vector_size();
+  // One chunk, refilled: the appender copies what it is given.
+  const chunk = DuckDBDataChunk.create(types);
   for (let s = start; s < end; s += size) {
     const n = Math.min(size, end - s);
-    const chunk = DuckDBDataChunk.create(types, n);
-    for (let c = 0; c < cols.length; c++) {
-      const name = cols[c]!.name;
-      if (name === 'label') {
-        const vals: (string | null)[] = [];
-        for (let i = 0; i < n; i++) vals.push(b.label?.[s + i] ?? null);
-        chunk.setColumnValues(c, vals);
-        continue;
-      }
-      const w = WRITERS[name];
-      if (!w) throw new Error(`no chunk writer for column ${name}`);
-      w(chunk.chunk, c, b, s, n);
-    }
+    chunk.reset();
     chunk.rowCount = n;
+    for (let c = 0; c < WRITERS.length; c++) WRITERS[c]!(chunk, c, b, s, n);
     appender.appendDataChunk(chunk);
   }
 }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FlowBatch } from '../../flow/batch.js';
 import { tempDir } from '../../testing/helpers.js';
-import { runStoreContract, sampleFlows } from '../store.case.js';
+import { runStoreContract, sampleFlows } from '../../testing/store.case.js';
+import { raw } from '../sql.js';
 import { DuckFlowStore } from './index.js';
 
 let dir = '';
@@ -85,4 +86,76 @@ test('duckdb: a reader in another handle never sees a half-written or doubled da
   }
   await r.close();
   await w.close();
+});
+
+test('duckdb: batches without labels store every label as NULL, labelled ones keep theirs, over many data chunks', async (t) => {
+  const d = tempDir(t);
+  const s = await DuckFlowStore.open(d);
+  const base = sampleFlows()[1]!;
+  const make = (n: number, offset: number, label: (i: number) => string | null) => {
+    const b = new FlowBatch(16);
+    for (let i = 0; i < n; i++)
+      b.push({
+        ...base,
+        sourceTransportPort: i % 60000,
+        flowEndMilliseconds: Date.parse('2026-11-20T12:00:00Z') + offset + i,
+        label: label(i),
+      });
+    return b;
+  };
+  const plain = make(5001, 0, () => null); // 2048 + 2048 + 905 rows: the last chunk is not a whole number of bytes of mask
+  assert.equal(plain.label, null);
+  await s.append(plain);
+  await s.append(make(4100, 10_000, (i) => (i % 3 === 0 ? `l${i % 7}` : null)));
+  await s.append(make(7, 20_000, () => null));
+  await s.flush();
+  const got = await s.list({}, 100_000);
+  await s.close();
+  assert.equal(got.length, 5001 + 4100 + 7);
+  const labels = new Map<string, number>();
+  for (const f of got) labels.set(String(f.label), (labels.get(String(f.label)) ?? 0) + 1);
+  const labelled = Math.ceil(4100 / 3);
+  assert.equal(labels.get('null'), 5001 + 7 + 4100 - labelled);
+  assert.equal(
+    [...labels.entries()].filter(([k]) => k !== 'null').reduce((a, [, n]) => a + n, 0),
+    labelled,
+  );
+  // Every other column is what was appended, labelled or not.
+  const byEnd = new Map(got.map((f) => [f.flowEndMilliseconds, f]));
+  const f = byEnd.get(Date.parse('2026-11-20T12:00:00Z') + 10_000 + 4098)!;
+  assert.deepEqual(f, {
+    ...base,
+    sourceTransportPort: 4098,
+    flowEndMilliseconds: f.flowEndMilliseconds,
+    label: 'l3',
+  });
+  assert.equal(byEnd.get(Date.parse('2026-11-20T12:00:00Z') + 5000)!.label, null);
+});
+
+test('duckdb: memoryLimit is the engine memory_limit; what it spills stays in the data directory and goes at close', async (t) => {
+  const d = tempDir(t);
+  const s = await DuckFlowStore.open(d, { memoryLimit: '300MB' });
+  let spill = '';
+  try {
+    const [row] = await s.queryFlows({}, () =>
+      raw("SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') AS t"),
+    );
+    // DuckDB prints the limit in its own units: 300 MB is 286.1 MiB.
+    assert.equal(row!['m'], '286.1 MiB');
+    spill = String(row!['t']);
+    assert.match(
+      spill,
+      new RegExp(
+        `^${d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/flows/\\.spill\\.${process.pid}\\.[0-9a-f]{8}\\.tmp$`,
+      ),
+    );
+    // A sort larger than the limit spills there (and succeeds).
+    await s.queryFlows({}, () =>
+      raw('SELECT count(*) FROM (SELECT i, md5(i::VARCHAR) h FROM range(4000000) t(i) ORDER BY h)'),
+    );
+    assert.ok(existsSync(spill), 'the sort spilled into it');
+  } finally {
+    await s.close();
+  }
+  assert.ok(!existsSync(spill), 'the spill directory is removed at close');
 });

@@ -12,10 +12,18 @@
  * day's manifest). Reads list the manifests of the days a query covers and
  * let DuckDB push the time range and filters down into the files' row-group
  * statistics. No server, and any number of reading processes.
+ *
+ * This file is the store itself (staging, flushing, reading); beside it:
+ * `layout.ts` (where files go), `manifest.ts` and `lock.ts` (a day's file
+ * list and the lock that swaps it), `chunk.ts` (batches into DuckDB),
+ * `compaction.ts` (small files merged), `documents.ts`, `retention.ts`,
+ * `sweep.ts` (leftovers removed at open), `errors.ts` (the disk's failures
+ * told from the rows'), `dialect.ts` (DuckDB's SQL spellings). The ClickHouse
+ * folder is split the same way.
  */
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type DuckDBAppender,
@@ -24,33 +32,59 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { DAY_MS, dayOf, type FlowBatch } from '../../flow/batch.js';
+import { DAY_MS, dayOf, type FlowBatch, MAX_STORABLE_MS } from '../../flow/batch.js';
+import { countsTotal, STORABLE, screenTimes, zeroCounts } from '../../flow/plausible.js';
 import type { FlowRecord } from '../../flow/record.js';
 import { sqlType, storageColumns } from '../../flow/schema.js';
-import { listQuery, num, rowToRecord, statQuery, toStatRows, toTotals, totalsQuery } from '../queries.js';
-import { literal, numbered, orderItems, raw, type Sql, sql, join as sqlJoin } from '../sql.js';
+import { EngineStore } from '../engine.js';
+import { Mutex } from '../mutex.js';
+import { retentionCutoff } from '../partitions.js';
+import {
+  big,
+  listQuery,
+  num,
+  peersQuery,
+  rowToRecord,
+  statQuery,
+  statTotals,
+  toStatRows,
+  toTotals,
+  totalsQuery,
+} from '../queries.js';
+import { literal, numbered, raw, type Sql } from '../sql.js';
 import {
   type DayInfo,
-  type Dialect,
-  type DocKind,
-  type DocPartition,
   type FlowQuery,
   type FlowStore,
-  PARTITION_RE,
   type StatKey,
   type StatOrder,
   type StatRow,
   StoreError,
   type TimeRange,
   type Totals,
+  type WriteState,
 } from '../types.js';
 import { appendBatch } from './chunk.js';
+import { compactDay } from './compaction.js';
+import { duckDialect } from './dialect.js';
+import { DuckDocs } from './documents.js';
+import { isResourceError, oneLine } from './errors.js';
+import { dayDir, listDays, lockPath, PARQUET_OPTIONS, partName, tmpName } from './layout.js';
 import { withLock } from './lock.js';
-import { type Manifest, type PartFile, readManifest, writeManifest } from './manifest.js';
+import { hasBatch, MAX_BATCH_IDS, type PartFile, readManifest, writeManifest } from './manifest.js';
+import { dropDaysBefore } from './retention.js';
+import { type SweepResult, sweepLeftovers } from './sweep.js';
 
 export interface DuckStoreOptions {
-  /** Rows buffered before `append` flushes by itself. */
+  /**
+   * Rows staged before `append` flushes by itself; also the bound on what is
+   * held while flushes fail (then `append` refuses more with `STAGE_FULL`).
+   */
   maxPendingRows?: number;
+  /** Days staged before `append` flushes by itself: the most day partitions one flush writes. */
+  maxPendingDays?: number;
+  /** Where the writer says what it dropped or could not tidy (default: stderr). */
+  log?: (line: string) => void;
   /** A day is compacted when it has this many files smaller than {@link smallFileBytes}. */
   compactAfterFiles?: number;
   smallFileBytes?: number;
@@ -59,88 +93,70 @@ export interface DuckStoreOptions {
   /** DuckDB threads (default: all cores). */
   threads?: number;
   memoryLimit?: string;
+  /**
+   * Create the data directory when it does not exist (default). A read
+   * (`flowhunt query`, `reports`...) passes false: a mistyped `--data` is
+   * refused rather than created and reported as empty, which reads as clean.
+   * An existing directory, even an empty one, opens as a store.
+   */
+  create?: boolean;
 }
 
-export const duckDialect: Dialect = {
-  engine: 'duckdb',
-  withTables: (tables, body) => {
-    const defs = sqlJoin(
-      tables.map(([name, def]) => sql`${raw(name)} AS MATERIALIZED (${def})`),
-      ', ',
-    );
-    return sql`WITH ${defs} ${body((name) => raw(name))}`;
-  },
-  approxDistinct: (expr) => `approx_count_distinct(${expr})`,
-  inTuples: (cols, tuples) => {
-    if (tuples.length === 0) return raw('1 = 0');
-    const names = cols.map((_, i) => `c${i}`).join(', ');
-    const rows = sqlJoin(
-      tuples.map(
-        (t) =>
-          sql`(${sqlJoin(
-            t.map((v) => sql`${v}`),
-            ', ',
-          )})`,
-      ),
-      ', ',
-    );
-    return sql`(${raw(cols.join(', '))}) IN (SELECT ${raw(names)} FROM (VALUES ${rows}) AS t(${raw(names)}))`;
-  },
-  topPerGroup: (inner, partition, order, n, columns) => {
-    const p = partition.join(', ');
-    if (columns) {
-      // One aggregate per group: the n rows with the greatest key, the key a
-      // struct compared field by field (an ascending column negated), instead
-      // of a window sort over every row of every group.
-      const key = orderItems(order)
-        .map(({ col, desc }, i) => `k${i} := ${desc ? col : `-(${col}::HUGEINT)`}`)
-        .join(', ');
-      const row = columns.map((c) => `${c} := ${c}`).join(', ');
-      const picks = columns.map((c) => `x.${c} AS ${c}`).join(', ');
-      return sql`SELECT ${raw(p)}, group_rows, ${raw(picks)} FROM (SELECT ${raw(p)}, count(*) AS group_rows, unnest(max_by(struct_pack(${raw(row)}), struct_pack(${raw(key)}), ${raw(String(n))})) AS x FROM (${inner}) AS g GROUP BY ${raw(p)}) AS t`;
-    }
-    return sql`SELECT *, count(*) OVER (PARTITION BY ${raw(p)}) AS group_rows FROM (${inner}) AS g QUALIFY row_number() OVER (PARTITION BY ${raw(p)} ORDER BY ${raw(order)}) <= ${n}`;
-  },
-  countDistinct: (exprs) =>
-    exprs.length === 1 ? `count(DISTINCT ${exprs[0]})` : `count(DISTINCT (${exprs.join(', ')}))`,
-  bitAnd: (column, value) => sql`(${raw(column)} & ${value})`,
-};
+export { duckDialect };
 
-const DAY_DIR = /^day=(\d{4}-\d{2}-\d{2})$/;
+/** A day's writes are given up after this many failures that are not the disk's (see {@link isResourceError}). */
+const MAX_DAY_ATTEMPTS = 3;
+const LAST_DAY = Math.floor(MAX_STORABLE_MS / DAY_MS);
 
-/** Serialises async work on one connection (DuckDB runs one statement at a time per connection anyway). */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
+/** The day number of an end time the stage holds (screened to 0 .. MAX_STORABLE_MS). */
+function dayNumber(te: number): number {
+  return Math.min(Math.max(Math.floor(te / DAY_MS), 0), LAST_DAY);
 }
 
-export class DuckFlowStore implements FlowStore {
+/** The stage rows of day `d`. */
+function dayCond(d: number): string {
+  return `te >= ${d * DAY_MS} AND te < ${(d + 1) * DAY_MS}`;
+}
+
+export class DuckFlowStore extends EngineStore implements FlowStore {
   readonly engine = 'duckdb' as const;
   readonly dialect = duckDialect;
   readonly location: string;
   readonly flowsDir: string;
-  private readonly opts: Required<Omit<DuckStoreOptions, 'threads' | 'memoryLimit'>>;
+  private readonly opts: Required<Omit<DuckStoreOptions, 'threads' | 'memoryLimit' | 'create'>>;
+  /** What the sweep at open removed. */
+  swept: SweepResult = { tmpFiles: 0, unlistedFiles: 0, trashDirs: 0 };
   private conn!: DuckDBConnection;
   private instance!: DuckDBInstance;
   private appender: DuckDBAppender | null = null;
   private types: DuckDBType[] = [];
   private pendingRows = 0;
   private pendingDays = new Set<number>();
+  /** The caller's id of what is staged, kept while a named flush is retried with nothing new staged. */
+  private stageId: string | undefined;
+  private readonly dayFailures = new Map<number, number>();
+  private readonly state: Omit<WriteState, 'stagedRows' | 'stagedDays'> = {
+    droppedRows: 0,
+    failedFlushes: 0,
+  };
   private readonly writeLock = new Mutex();
-  private closed = false;
+  protected readonly docs: DuckDocs;
+  /** DuckDB's spill directory: `.spill.PID.RAND.tmp` under `flows/`, so the sweep knows whose it is. */
+  private readonly spillDir: string;
 
   private constructor(
     readonly dir: string,
     opts: DuckStoreOptions,
   ) {
+    super();
     this.location = `duckdb:${dir}`;
     this.flowsDir = join(dir, 'flows');
+    this.docs = new DuckDocs(join(dir, 'docs'), () => this.assertOpen());
+    this.spillDir = tmpName(this.flowsDir, 'spill');
     this.opts = {
       maxPendingRows: opts.maxPendingRows ?? 2_000_000,
+      maxPendingDays: opts.maxPendingDays ?? 32,
+      log: opts.log ?? ((line) => void process.stderr.write(`flowhunt: store: ${line}\n`)),
       compactAfterFiles: opts.compactAfterFiles ?? 16,
       smallFileBytes: opts.smallFileBytes ?? 64 * 1024 * 1024,
       retireGraceMs: opts.retireGraceMs ?? 10 * 60_000,
@@ -154,19 +170,34 @@ export class DuckFlowStore implements FlowStore {
   }
 
   private async init(opts: DuckStoreOptions): Promise<void> {
+    if (opts.create === false && !(await isDirectory(this.dir)))
+      throw new StoreError(
+        `data directory ${this.dir} does not exist (nothing was imported or collected there; check --data or --store)`,
+        'no_store',
+      );
     try {
       await mkdir(this.flowsDir, { recursive: true });
     } catch (e) {
-      throw new StoreError(`cannot create data directory ${this.dir}: ${(e as Error).message}`, 'STORE_DIR');
+      throw new StoreError(`cannot create data directory ${this.dir}: ${(e as Error).message}`, 'store_dir');
     }
     const config: Record<string, string> = {};
     if (opts.threads) config['threads'] = String(opts.threads);
     if (opts.memoryLimit) config['memory_limit'] = opts.memoryLimit;
+    // What DuckDB spills past its memory limit (a big sort) stays in the data directory, not `./.tmp` of
+    // whatever directory the command ran in; the directory is this process's, removed at close (or by the
+    // sweep of a later open, if the process was killed).
+    config['temp_directory'] = this.spillDir;
     this.instance = await DuckDBInstance.create(':memory:', config);
     this.conn = await this.instance.connect();
     const cols = storageColumns()
       .map((c) => `${c.name} ${sqlType(c.def.kind, 'duckdb')}`)
       .join(', ');
+    try {
+      this.swept = await sweepLeftovers(this.flowsDir, join(this.dir, 'docs'));
+    } catch (e) {
+      // Leftovers take space but hold no data: a store that cannot sweep them still opens.
+      this.opts.log(`could not remove leftover temporary files: ${oneLine(e)}`);
+    }
     await this.conn.run(`CREATE TABLE stage (${cols})`);
     await this.conn.run(`CREATE TABLE empty_flows (${cols})`);
     const r = await this.conn.runAndReadAll('SELECT * FROM stage LIMIT 0');
@@ -175,172 +206,246 @@ export class DuckFlowStore implements FlowStore {
 
   // ---------------------------------------------------------------- writing
 
+  /**
+   * Stages a batch. Flows whose end time no day partition can name are
+   * dropped and counted ({@link WriteState.droppedRows}); the stage flushes
+   * by itself once it holds `maxPendingRows` flows, and before it would hold
+   * more than `maxPendingDays` days, so one flush touches a bounded number of
+   * days. While flushes fail (a full disk) a full stage refuses what does
+   * not fit with a `STAGE_FULL` error: it never holds more than
+   * `maxPendingRows` plus one batch. The store owns `batch` (it is screened
+   * in place).
+   */
   append(batch: FlowBatch): Promise<void> {
     if (batch.length === 0) return Promise.resolve();
     return this.writeLock.run(async () => {
       this.assertOpen();
-      if (!this.appender) this.appender = await this.conn.createAppender('stage');
-      appendBatch(this.appender, this.types, batch);
-      this.pendingRows += batch.length;
-      let last = Number.NaN;
-      for (let i = 0; i < batch.length; i++) {
-        const d = Math.floor(batch.te[i]! / DAY_MS);
-        if (d !== last) {
-          this.pendingDays.add(d);
-          last = d;
-        }
+      const unstorable = zeroCounts();
+      if (screenTimes(batch, STORABLE, unstorable) > 0) {
+        this.state.droppedRows += countsTotal(unstorable);
+        this.opts.log(`dropped ${countsTotal(unstorable)} flows whose time no day partition can hold`);
       }
-      if (this.pendingRows >= this.opts.maxPendingRows) await this.flushLocked();
+      let start = 0;
+      while (start < batch.length) {
+        let end = this.fit(batch, start);
+        if (end === start) {
+          let err: unknown;
+          try {
+            await this.flushLocked();
+          } catch (e) {
+            err = e;
+          }
+          end = this.fit(batch, start); // a failed flush may still have written some days
+          if (end === start)
+            // `refused`: the flows of this batch not staged (those before `start` are).
+            throw Object.assign(
+              new StoreError(
+                `the store's stage is full (${this.pendingRows} flows of ${this.pendingDays.size} days waiting) and cannot be written: ${oneLine(err)}; ${batch.length - start} flows refused`,
+                'stage_full',
+              ),
+              { refused: batch.length - start },
+            );
+        }
+        await this.stage(batch, start, end);
+        start = end;
+      }
+      if (this.pendingRows >= this.opts.maxPendingRows) {
+        // Failure is kept in the write state; the next append that finds the stage full refuses.
+        await this.flushLocked().catch(() => undefined);
+      }
     });
   }
 
-  flush(): Promise<void> {
-    return this.writeLock.run(() => this.flushLocked());
+  /** The end of the longest run of rows from `start` that the stage can take within its row and day bounds. */
+  private fit(batch: FlowBatch, start: number): number {
+    // A full stage takes nothing until a flush empties it; one that is not takes the batch (bound: max + a batch).
+    const stop = this.pendingRows >= this.opts.maxPendingRows ? start : batch.length;
+    const added = new Set<number>();
+    let end = start;
+    for (; end < stop; end++) {
+      const d = dayNumber(batch.te[end]!);
+      if (this.pendingDays.has(d) || added.has(d)) continue;
+      if (this.pendingDays.size + added.size >= this.opts.maxPendingDays) break;
+      added.add(d);
+    }
+    return end;
   }
 
-  private async flushLocked(): Promise<void> {
+  private async stage(batch: FlowBatch, start: number, end: number): Promise<void> {
+    if (!this.appender) this.appender = await this.conn.createAppender('stage');
+    appendBatch(this.appender, this.types, batch, start, end);
+    this.pendingRows += end - start;
+    this.stageId = undefined; // new rows: the stage is no longer one caller-named batch
+    let last = Number.NaN;
+    for (let i = start; i < end; i++) {
+      const d = dayNumber(batch.te[i]!);
+      if (d !== last) {
+        this.pendingDays.add(d);
+        last = d;
+      }
+    }
+  }
+
+  /**
+   * Writes the stage, one Parquet file per day. With `batchId` the write is
+   * idempotent: a day whose manifest already names the batch is not written
+   * again (a retry, or a rerun of an import after a crash).
+   */
+  flush(batchId?: string): Promise<void> {
+    return this.writeLock.run(() => this.flushLocked(batchId));
+  }
+
+  /** What the writer holds and what it could not write, for /healthz and /metrics. */
+  writeState(): WriteState {
+    return { ...this.state, stagedRows: this.pendingRows, stagedDays: this.pendingDays.size };
+  }
+
+  private async flushLocked(batchId?: string): Promise<void> {
     if (this.appender) {
       this.appender.closeSync();
       this.appender = null;
     }
     if (this.pendingRows === 0) return;
+    if (batchId !== undefined) this.stageId = batchId;
+    // A flush retried with nothing new staged keeps the id the caller gave it.
+    const named = this.stageId;
+    const id = named ?? `f${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
     const days = [...this.pendingDays].sort((a, b) => a - b);
-    for (const d of days) await this.writeDay(d);
-    await this.conn.run('DELETE FROM stage');
-    this.pendingRows = 0;
-    this.pendingDays.clear();
-    for (const d of days) await this.maybeCompact(dayOf(d * DAY_MS));
+    const failed: string[] = [];
+    const written: string[] = [];
+    for (const d of days) {
+      const day = dayOf(d * DAY_MS);
+      const cond = dayCond(d);
+      let rows: number;
+      try {
+        rows = await this.writeDay(d, id, named !== undefined);
+      } catch (e) {
+        const n = (this.dayFailures.get(d) ?? 0) + 1;
+        this.dayFailures.set(d, n);
+        if (!isResourceError(e) && n >= MAX_DAY_ATTEMPTS) {
+          // Not the disk: something in the rows themselves. Drop them with the reason, once.
+          const lost = await this.stagedRows(cond);
+          await this.unstage(d, cond, lost);
+          this.state.droppedRows += lost;
+          this.opts.log(`dropped ${lost} flows of ${day} after ${n} failed writes: ${oneLine(e)}`);
+          continue;
+        }
+        failed.push(`${day}: ${oneLine(e)}`);
+        continue;
+      }
+      await this.unstage(d, cond, rows);
+      written.push(day);
+    }
+    if (failed.length > 0) {
+      this.state.failedFlushes++;
+      this.state.lastError = `could not write ${failed.length} of ${days.length} days (${failed[0]}${failed.length > 1 ? '; ...' : ''}); ${this.pendingRows} flows stay staged for the next flush`;
+      this.state.failingSince ??= Date.now();
+      // `detail`: the first day's failure alone, for callers that say it their own way (an import).
+      throw Object.assign(
+        new StoreError(this.state.lastError, isResourceError(failed[0]) ? 'store_full' : 'store_write'),
+        { detail: failed[0] },
+      );
+    }
+    this.stageId = undefined;
+    this.state.lastError = undefined;
+    this.state.failingSince = undefined;
+    for (const day of written) {
+      // Compaction only tidies what is committed: its failure (a full disk) loses nothing.
+      await compactDay(this.conn, this.flowsDir, day, this.opts).catch((e: Error) =>
+        this.opts.log(`compacting ${day}: ${oneLine(e)}`),
+      );
+    }
   }
 
-  private dayDir(day: string): string {
-    return join(this.flowsDir, `day=${day}`);
+  private async stagedRows(cond: string): Promise<number> {
+    const r = await this.conn.runAndReadAll(`SELECT count(*) n FROM stage WHERE ${cond}`);
+    return num(r.getRowObjects()[0]!['n']);
   }
 
-  private async writeDay(d: number): Promise<void> {
+  /** Removes a written (or dropped) day's rows from the stage, so no retry writes them again. */
+  private async unstage(d: number, cond: string, rows: number): Promise<void> {
+    await this.conn.run(`DELETE FROM stage WHERE ${cond}`);
+    this.pendingRows = Math.max(0, this.pendingRows - rows);
+    this.pendingDays.delete(d);
+    this.dayFailures.delete(d);
+    if (this.pendingDays.size === 0) {
+      await this.conn.run('DELETE FROM stage');
+      this.pendingRows = 0;
+    }
+  }
+
+  /**
+   * Writes the staged rows of day `d` as one file and lists it in the day's
+   * manifest under the lock: the rename and the listing are one step for
+   * every other process, and a failure at any point leaves neither a file
+   * nor a listing. Returns the rows written (0 when `checkId` finds the
+   * batch already committed).
+   */
+  private async writeDay(d: number, id: string, checkId: boolean): Promise<number> {
     const day = dayOf(d * DAY_MS);
-    const lo = d * DAY_MS;
-    const hi = lo + DAY_MS;
-    // Flows with a negative or absurd end time still belong to some day: clamp into the 1970 partition.
-    const cond = d === 0 ? `te < ${hi}` : `te >= ${lo} AND te < ${hi}`;
+    const cond = dayCond(d);
     const stats = (
       await this.conn.runAndReadAll(`SELECT count(*) n, min(te) a, max(te) b FROM stage WHERE ${cond}`)
     ).getRowObjects()[0]!;
     const rows = num(stats['n']);
-    if (rows === 0) return;
-    const dir = this.dayDir(day);
+    if (rows === 0) return 0;
+    const dir = dayDir(this.flowsDir, day);
+    if (checkId && hasBatch(await readManifest(dir, day), id)) return rows;
     await mkdir(dir, { recursive: true });
-    const name = `part-${Date.now()}-${randomBytes(4).toString('hex')}.parquet`;
-    const tmp = join(dir, `.${name}.tmp`);
-    await this.conn.run(
-      `COPY (SELECT * FROM stage WHERE ${cond} ORDER BY te) TO ${literal(tmp, 'duckdb')} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
-    );
-    const size = (await stat(tmp)).size;
-    await rename(tmp, join(dir, name));
-    const part: PartFile = { name, rows, bytes: size, minTe: num(stats['a']), maxTe: num(stats['b']) };
-    await withLock(join(this.flowsDir, '.lock'), async () => {
-      const m = await readManifest(dir, day);
-      m.files.push(part);
-      await writeManifest(dir, m);
-    });
-  }
-
-  /** Merges a day's small files into one, so a busy day does not become thousands of files. */
-  private async maybeCompact(day: string): Promise<void> {
-    const dir = this.dayDir(day);
-    const m = await readManifest(dir, day);
-    const small = m.files.filter((f) => f.bytes < this.opts.smallFileBytes);
-    if (small.length < this.opts.compactAfterFiles) {
-      await this.sweepRetired(dir, m);
-      return;
+    const name = partName();
+    const tmp = tmpName(dir, name);
+    try {
+      await this.conn.run(
+        `COPY (SELECT * FROM stage WHERE ${cond} ORDER BY te) TO ${literal(tmp, 'duckdb')} (${PARQUET_OPTIONS})`,
+      );
+      const size = (await stat(tmp)).size;
+      const part: PartFile = {
+        name,
+        rows,
+        bytes: size,
+        minTe: num(stats['a']),
+        maxTe: num(stats['b']),
+        batch: id,
+      };
+      await withLock(lockPath(this.flowsDir), async () => {
+        const m = await readManifest(dir, day);
+        if (checkId && hasBatch(m, id)) return; // another process committed it meanwhile
+        await rename(tmp, join(dir, name));
+        m.files.push(part);
+        if (checkId) m.batches = [...(m.batches ?? []), id].slice(-MAX_BATCH_IDS);
+        try {
+          await writeManifest(dir, m);
+        } catch (e) {
+          await rm(join(dir, name), { force: true });
+          throw e;
+        }
+      });
+    } finally {
+      await rm(tmp, { force: true });
     }
-    const name = `part-${Date.now()}-${randomBytes(4).toString('hex')}.parquet`;
-    const tmp = join(dir, `.${name}.tmp`);
-    const list = small.map((f) => literal(join(dir, f.name), 'duckdb')).join(', ');
-    await this.conn.run(
-      `COPY (SELECT * FROM read_parquet([${list}]) ORDER BY te) TO ${literal(tmp, 'duckdb')} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
-    );
-    const size = (await stat(tmp)).size;
-    await rename(tmp, join(dir, name));
-    const merged: PartFile = {
-      name,
-      rows: small.reduce((a, f) => a + f.rows, 0),
-      bytes: size,
-      minTe: Math.min(...small.map((f) => f.minTe)),
-      maxTe: Math.max(...small.map((f) => f.maxTe)),
-    };
-    await withLock(join(this.flowsDir, '.lock'), async () => {
-      const cur = await readManifest(dir, day);
-      const gone = new Set(small.map((f) => f.name));
-      // Only files still listed can be replaced (another process may have retired them meanwhile).
-      if (!small.every((f) => cur.files.some((c) => c.name === f.name))) {
-        await rm(join(dir, name), { force: true });
-        return;
-      }
-      cur.files = cur.files.filter((f) => !gone.has(f.name));
-      cur.files.push(merged);
-      const now = Date.now();
-      for (const f of small) cur.retired.push({ name: f.name, at: now });
-      await writeManifest(dir, cur);
-    });
-    await this.sweepRetired(dir, await readManifest(dir, day));
+    return rows;
   }
 
-  private async sweepRetired(dir: string, m: Manifest): Promise<void> {
-    const now = Date.now();
-    const due = m.retired.filter((r) => now - r.at >= this.opts.retireGraceMs);
-    if (due.length === 0) return;
-    await withLock(join(this.flowsDir, '.lock'), async () => {
-      const cur = await readManifest(dir, m.day);
-      const keep: Manifest['retired'] = [];
-      for (const r of cur.retired) {
-        if (now - r.at >= this.opts.retireGraceMs) await rm(join(dir, r.name), { force: true });
-        else keep.push(r);
-      }
-      cur.retired = keep;
-      await writeManifest(dir, cur);
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.flush();
-    this.closed = true;
+  protected async release(): Promise<void> {
     this.conn.closeSync();
     this.instance.closeSync();
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StoreError('the store is closed', 'STORE_CLOSED');
+    await rm(this.spillDir, { recursive: true, force: true }).catch(() => undefined);
   }
 
   // ---------------------------------------------------------------- reading
 
-  private async listDays(): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.flowsDir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
-    return names
-      .map((n) => DAY_DIR.exec(n)?.[1])
-      .filter((d): d is string => d !== undefined)
-      .sort();
-  }
-
   /** The files that may hold flows ending in `range`, pruned by day and by each file's time span. */
   private async filesFor(range: TimeRange): Promise<string[]> {
     const out: string[] = [];
-    for (const day of await this.listDays()) {
+    for (const day of await listDays(this.flowsDir)) {
       const d0 = Date.parse(`${day}T00:00:00Z`);
       if (range.to !== undefined && d0 >= range.to) continue;
       if (range.from !== undefined && d0 + DAY_MS <= range.from && d0 !== 0) continue;
-      const m = await readManifest(this.dayDir(day), day);
+      const m = await readManifest(dayDir(this.flowsDir, day), day);
       for (const f of m.files) {
         if (range.to !== undefined && f.minTe >= range.to) continue;
         if (range.from !== undefined && f.maxTe < range.from) continue;
-        out.push(join(this.dayDir(day), f.name));
+        out.push(join(dayDir(this.flowsDir, day), f.name));
       }
     }
     return out;
@@ -393,8 +498,27 @@ export class DuckFlowStore implements FlowStore {
   }
 
   async stat(q: FlowQuery, key: StatKey, order: StatOrder, top: number): Promise<StatRow[]> {
+    return (await this.statWithTotals(q, key, order, top)).rows;
+  }
+
+  async statWithTotals(
+    q: FlowQuery,
+    key: StatKey,
+    order: StatOrder,
+    top: number,
+  ): Promise<{ rows: StatRow[]; total: Totals }> {
+    // No rows shown: the totals ride on the rows, so they are asked for alone.
+    if (top < 1) return { rows: [], total: await this.totals(q) };
     const rows = await this.queryFlows(q, (from) => statQuery(this.dialect, from, q, key, order, top));
-    return toStatRows(key, rows);
+    if (rows.length > 0) {
+      // The second pass, for the keys shown only (none shown: no pass at all).
+      const keys = rows.map((r) => [big(r['k1']), big(r['k2'])] as const);
+      const peers = new Map<string, number>();
+      for (const p of await this.queryFlows(q, (from) => peersQuery(this.dialect, from, q, key, keys)))
+        peers.set(`${big(p['k1'])}/${big(p['k2'])}`, num(p['peers']));
+      for (const r of rows) r['peers'] = peers.get(`${big(r['k1'])}/${big(r['k2'])}`) ?? 0;
+    }
+    return { rows: toStatRows(key, rows), total: statTotals(rows) };
   }
 
   async list(q: FlowQuery, limit: number): Promise<FlowRecord[]> {
@@ -404,8 +528,8 @@ export class DuckFlowStore implements FlowStore {
 
   async days(): Promise<DayInfo[]> {
     const out: DayInfo[] = [];
-    for (const day of await this.listDays()) {
-      const m = await readManifest(this.dayDir(day), day);
+    for (const day of await listDays(this.flowsDir)) {
+      const m = await readManifest(dayDir(this.flowsDir, day), day);
       out.push({
         day,
         files: m.files.length,
@@ -416,76 +540,17 @@ export class DuckFlowStore implements FlowStore {
     return out;
   }
 
-  // ---------------------------------------------------------------- documents
-
-  private docDir(kind: DocKind): string {
-    return join(this.dir, 'docs', kind);
-  }
-
-  async putDocs(kind: DocKind, partition: string, docs: readonly unknown[]): Promise<void> {
-    this.assertOpen();
-    if (!PARTITION_RE.test(partition))
-      throw new StoreError(`bad partition name ${JSON.stringify(partition)}`, 'BAD_PARTITION');
-    const dir = this.docDir(kind);
-    await mkdir(dir, { recursive: true });
-    const tmp = join(dir, `.${partition}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    await writeFile(tmp, `${docs.map((d) => JSON.stringify(d)).join('\n')}\n`);
-    await rename(tmp, join(dir, `${partition}.jsonl`));
-  }
-
-  async getDocs<T = unknown>(
-    kind: DocKind,
-    range: { from?: string; to?: string } = {},
-  ): Promise<DocPartition<T>[]> {
-    const out: DocPartition<T>[] = [];
-    for (const partition of await this.partitions(kind)) {
-      if (range.from !== undefined && partition < range.from) continue;
-      if (range.to !== undefined && partition > range.to) continue;
-      const text = await readFile(join(this.docDir(kind), `${partition}.jsonl`), 'utf8').catch(
-        (e: NodeJS.ErrnoException) => {
-          if (e.code === 'ENOENT') return '';
-          throw e;
-        },
-      );
-      const docs = text
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as T);
-      out.push({ partition, docs });
-    }
-    return out;
-  }
-
-  async lastPartition(kind: DocKind): Promise<string | undefined> {
-    return (await this.partitions(kind)).at(-1);
-  }
-
-  private async partitions(kind: DocKind): Promise<string[]> {
-    const names = await readdir(this.docDir(kind)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return [] as string[];
-      throw e;
-    });
-    return names
-      .filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))
-      .map((n) => n.slice(0, -'.jsonl'.length))
-      .sort();
-  }
+  // ---------------------------------------------------------------- retention (retention.ts)
 
   async retain(keepDays: number, now = Date.now()): Promise<string[]> {
-    if (!Number.isInteger(keepDays) || keepDays < 1)
-      throw new StoreError('retention must be at least 1 day', 'BAD_RETENTION');
-    const cutoff = dayOf(Math.floor(now / DAY_MS) * DAY_MS - (keepDays - 1) * DAY_MS);
-    const dropped: string[] = [];
-    for (const day of await this.listDays()) {
-      if (day >= cutoff) continue;
-      await withLock(join(this.flowsDir, '.lock'), async () => {
-        // Rename first so readers stop listing the day at once, then delete at leisure.
-        const trash = join(this.flowsDir, `.trash-${day}-${randomBytes(4).toString('hex')}`);
-        await rename(this.dayDir(day), trash);
-        await rm(trash, { recursive: true, force: true });
-      });
-      dropped.push(day);
-    }
-    return dropped;
+    return dropDaysBefore(this.flowsDir, retentionCutoff(keepDays, now));
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -36,7 +36,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, timeoutMs 
       if (Date.now() - start > timeoutMs) {
         throw new StoreError(
           `the store is locked by process ${Number.isNaN(holder) ? '?' : holder} (${path}); try again, or remove the file if no flowhunt is running`,
-          'STORE_LOCKED',
+          'store_locked',
         );
       }
       await new Promise((r) => setTimeout(r, wait));

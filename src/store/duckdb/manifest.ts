@@ -6,10 +6,16 @@
  * of the manifest; a reader never sees a flow twice or half a file. Files
  * retired by compaction stay on disk for a grace period so that a query that
  * read the old manifest a moment ago can still finish.
+ *
+ * A manifest also names the batches committed into the day: each file
+ * carries the id of the flush that wrote it, and `batches` keeps the ids a
+ * caller chose (an import's `(file identity, chunk)`), so that writing the
+ * same batch again (a retry, a rerun after a crash) finds it already there
+ * and writes nothing twice.
  */
 
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface PartFile {
@@ -18,13 +24,25 @@ export interface PartFile {
   bytes: number;
   minTe: number;
   maxTe: number;
+  /** The id of the flush that wrote the file (absent in files of older versions and compacted files). */
+  batch?: string;
 }
+
+/** Caller-chosen batch ids kept per day; the oldest are forgotten beyond this. */
+export const MAX_BATCH_IDS = 10_000;
 
 export interface Manifest {
   version: 1;
   day: string;
   files: PartFile[];
   retired: { name: string; at: number }[];
+  /** Ids of caller-named batches committed into this day, oldest first. */
+  batches?: string[];
+}
+
+/** True when the batch `id` is already committed into the day `m`. */
+export function hasBatch(m: Manifest, id: string): boolean {
+  return (m.batches?.includes(id) ?? false) || m.files.some((f) => f.batch === id);
 }
 
 export const MANIFEST = 'manifest.json';
@@ -43,6 +61,11 @@ export async function readManifest(dayDir: string, day: string): Promise<Manifes
 
 export async function writeManifest(dayDir: string, m: Manifest): Promise<void> {
   const tmp = join(dayDir, `.${MANIFEST}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  await writeFile(tmp, JSON.stringify(m));
-  await rename(tmp, join(dayDir, MANIFEST));
+  try {
+    await writeFile(tmp, JSON.stringify(m));
+    await rename(tmp, join(dayDir, MANIFEST));
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }

@@ -1,5 +1,7 @@
 /** @module The error of a filter that cannot be parsed, pointing at the offending text. */
 
+import { FlowhuntError } from '../../errors.js';
+
 /**
  * Raised for any filter that is not valid: the message names the problem
  * and the column, then repeats the filter line with carets under the
@@ -10,7 +12,7 @@
  *   ^^^^
  * ```
  */
-export class FilterError extends Error {
+export class FilterError extends FlowhuntError {
   override name = 'FilterError';
 
   constructor(
@@ -22,7 +24,7 @@ export class FilterError extends Error {
     /** Characters to underline (at least one caret is drawn). */
     readonly length = 1,
   ) {
-    super(render(reason, position, text, length));
+    super('bad_filter', render(reason, position, text, length));
   }
 }
 

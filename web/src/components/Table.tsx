@@ -33,50 +33,52 @@ export function DataTable<T>(props: {
   const { columns, rows, sort, onSort } = props;
   if (rows.length === 0) return <p className="muted">{t.none}</p>;
   return (
-    <table className="data" data-testid={props.testId}>
-      <thead>
-        <tr>
-          {columns.map((c) => {
-            const active = c.sort !== undefined && sort?.sort === c.sort;
-            const arrow = active ? (sort?.order === 'asc' ? ' ▲' : ' ▼') : '';
-            return (
-              <th key={c.title} className={c.numeric ? 'num' : undefined}>
-                {c.sort && onSort ? (
-                  <button
-                    type="button"
-                    className="sort"
-                    data-sort={c.sort}
-                    onClick={() =>
-                      onSort({ sort: c.sort, order: active && sort?.order === 'desc' ? 'asc' : 'desc' })
-                    }
-                  >
-                    {c.title}
-                    {arrow}
-                  </button>
-                ) : (
-                  c.title
-                )}
-              </th>
-            );
-          })}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr
-            key={props.rowKey(r)}
-            className={props.onRow ? 'clickable' : undefined}
-            onClick={props.onRow ? () => props.onRow!(r) : undefined}
-          >
-            {columns.map((c) => (
-              <td key={c.title} className={c.numeric ? 'num' : undefined}>
-                {c.render(r)}
-              </td>
-            ))}
+    <div className="table-wrap">
+      <table className="data" data-testid={props.testId}>
+        <thead>
+          <tr>
+            {columns.map((c) => {
+              const active = c.sort !== undefined && sort?.sort === c.sort;
+              const arrow = active ? (sort?.order === 'asc' ? ' ▲' : ' ▼') : '';
+              return (
+                <th key={c.title} className={c.numeric ? 'num' : undefined}>
+                  {c.sort && onSort ? (
+                    <button
+                      type="button"
+                      className="sort"
+                      data-sort={c.sort}
+                      onClick={() =>
+                        onSort({ sort: c.sort, order: active && sort?.order === 'desc' ? 'asc' : 'desc' })
+                      }
+                    >
+                      {c.title}
+                      {arrow}
+                    </button>
+                  ) : (
+                    c.title
+                  )}
+                </th>
+              );
+            })}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr
+              key={props.rowKey(r)}
+              className={props.onRow ? 'clickable' : undefined}
+              onClick={props.onRow ? () => props.onRow!(r) : undefined}
+            >
+              {columns.map((c) => (
+                <td key={c.title} className={c.numeric ? 'num' : undefined}>
+                  {c.render(r)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -7,15 +7,18 @@
 
 import { useState } from 'react';
 import { download, type Finding, type FindingGroup, type Paged } from '../api';
-import { IpLink, SigLink } from '../components/Links';
+import { Back, FilteredBy, IpLink, SigLink } from '../components/Links';
 import { DataTable, Pager, Status } from '../components/Table';
-import { int, when } from '../format';
+import { int, readableSignature, when } from '../format';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
+import { rangeDays, useRange } from '../range';
 import { href, navigate, useLocation } from '../router';
 
 const PAGE = 50;
-const FILTERS = ['signature', 'day', 'ip', 'org', 'from', 'to'] as const;
+
+const pctOrDash = (x: number | undefined) => (x === undefined ? '—' : `${Math.round(x * 100)}%`);
+const FILTERS = ['signature', 'day', 'ip', 'org'] as const;
 
 export function Findings() {
   const { t, lang } = useI18n();
@@ -31,25 +34,43 @@ export function Findings() {
   const [ipDraft, setIpDraft] = useState(f.ip);
   const go = (q: Record<string, string | number | undefined>) =>
     navigate(href(['findings'], { ...f, view: query.get('view') ?? undefined, sort, order, ...q }));
+  // The days the global range touches (findings are per day), unless one day is asked for.
+  const range = useRange();
+  const days = f.day ? {} : rangeDays(range);
   const groups = useApi<Paged<FindingGroup>>(hostsView ? null : '/findings/groups', {
     ...f,
+    ...days,
     offset,
     limit: 100,
   });
   const rows = useApi<Paged<Finding>>(hostsView ? '/findings' : null, {
     ...f,
+    ...days,
     sort,
     order,
     offset,
     limit: PAGE,
   });
-  const exportQ = { ...f };
+  const exportQ = { ...f, ...days };
+  const [sigText = '', sigProto] = f.signature.split('/');
   return (
     <section>
+      {f.signature && (
+        <Back
+          to={href(['signatures', sigText], { protocol: sigProto })}
+          label={`${t.col.signature} ${f.signature}`}
+        />
+      )}
       <h1>
         {t.nav.findings}
-        {f.signature && f.day ? ` — ${t.findings.table(f.signature, f.day)}` : ''}
+        {f.signature && f.day ? ` — ${t.findings.table(readableSignature(f.signature), f.day)}` : ''}
       </h1>
+      <FilteredBy
+        label={t.filter.by}
+        filters={FILTERS.filter((k) => f[k] !== '').map((k) => [t.filter.names[k], f[k]])}
+        clear={href(['findings'])}
+        clearLabel={t.filter.clear}
+      />
       <form
         className="filters"
         onSubmit={(e) => {
@@ -164,6 +185,21 @@ export function Findings() {
                     sort: 'sourcePorts',
                     numeric: true,
                   },
+                  // A profile's hosts: how much of their port traffic is on its exchanges, and how alike their mix is.
+                  ...(rows.data.items.some((x) => x.coverage !== undefined)
+                    ? [
+                        {
+                          title: t.col.coverage,
+                          render: (x: Finding) => pctOrDash(x.coverage),
+                          numeric: true,
+                        },
+                        {
+                          title: t.col.similarity,
+                          render: (x: Finding) => pctOrDash(x.similarity),
+                          numeric: true,
+                        },
+                      ]
+                    : []),
                   { title: t.col.org, render: (x) => x.org ?? '—' },
                   { title: t.col.lastSeen, render: (x) => when(x.lastSeen), sort: 'lastSeen' },
                   { title: t.col.largeScale, render: (x) => (x.largeScale ? '★' : '') },

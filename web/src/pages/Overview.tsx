@@ -1,4 +1,4 @@
-/** @module The overview: ingest rate, exporters, the last 24 hours of alerts by type, the latest alerts. */
+/** @module The overview: ingest rate, exporters, the alerts of the global time range by type, its latest alerts. */
 
 import type { Overview as OverviewData } from '../api';
 import { BarChart } from '../components/Chart';
@@ -6,6 +6,7 @@ import { DataTable, Status } from '../components/Table';
 import { int, when } from '../format';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
+import { useRange } from '../range';
 import { navigate, reportHref } from '../router';
 import { reportColumns } from './Alerts';
 
@@ -20,7 +21,8 @@ function Card(props: { label: string; value: string; testId: string }) {
 
 export function Overview() {
   const { t, type, lang } = useI18n();
-  const o = useApi<OverviewData>('/overview', {}, 10_000);
+  const range = useRange();
+  const o = useApi<OverviewData>('/overview', range.api, 10_000);
   const d = o.data;
   return (
     <section>
@@ -35,8 +37,8 @@ export function Overview() {
               value={d.ingest.flowsPerSecond.toLocaleString('en-US')}
             />
             <Card testId="card-exporters" label={t.overview.exporters} value={int(d.ingest.exporters)} />
-            <Card testId="card-alerts" label={t.overview.alerts24h} value={int(d.last24h.reports)} />
-            <Card testId="card-events" label={t.overview.events24h} value={int(d.last24h.events)} />
+            <Card testId="card-alerts" label={t.overview.alerts24h} value={int(d.inRange.reports)} />
+            <Card testId="card-events" label={t.overview.events24h} value={int(d.inRange.events)} />
             <Card testId="card-suspects" label={t.overview.suspects} value={int(d.totals.suspects)} />
           </div>
           {d.totals.lastReport !== null && (
@@ -47,19 +49,19 @@ export function Overview() {
           <div className="grid2">
             <div className="panel">
               <h2>{t.overview.topTypes}</h2>
-              {d.last24h.topTypes.length ? (
+              {d.inRange.topTypes.length ? (
                 <BarChart
                   testId="chart-top-types"
                   horizontal
-                  labels={d.last24h.topTypes.map((x) => type(x.type))}
+                  labels={d.inRange.topTypes.map((x) => type(x.type))}
                   series={[
                     {
                       label: t.trends.events,
-                      values: d.last24h.topTypes.map((x) => x.events),
+                      values: d.inRange.topTypes.map((x) => x.events),
                       color: '#30638e',
                     },
                   ]}
-                  height={Math.max(140, 36 * d.last24h.topTypes.length)}
+                  height={Math.max(140, 36 * d.inRange.topTypes.length)}
                 />
               ) : (
                 <p className="muted">{t.none}</p>

@@ -1,11 +1,13 @@
 /** @module Signatures by port, strongest first, with their attackers and what the hunt found; and one signature. */
 
 import type { Attacker, Paged, SignatureRow } from '../api';
-import { IpLink, SigLink } from '../components/Links';
+import { ExportButtons } from '../components/Exports';
+import { Back, IpLink, SigLink } from '../components/Links';
 import { DataTable, Pager, Status } from '../components/Table';
-import { dec, int, when } from '../format';
+import { dec, exchangesOf, int, readableSignature, when } from '../format';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
+import { useRange } from '../range';
 import { href, navigate, useLocation } from '../router';
 
 const PAGE = 200;
@@ -14,7 +16,8 @@ export function Signatures() {
   const { t, type } = useI18n();
   const { query } = useLocation();
   const offset = Number(query.get('offset') ?? 0);
-  const r = useApi<Paged<SignatureRow>>('/signatures', { offset, limit: PAGE });
+  const range = useRange();
+  const r = useApi<Paged<SignatureRow>>('/signatures', { ...range.api, offset, limit: PAGE });
   if (!r.data) return <Status loading={r.loading} error={r.error} />;
   const ports: { port: number; sigs: SignatureRow[] }[] = [];
   for (const s of r.data.items) {
@@ -80,6 +83,28 @@ export function Signatures() {
   );
 }
 
+/** A profile's exchanges as a small table: packets, octets and share of its flows, heaviest first. */
+function Exchanges({ signature }: { signature: string }) {
+  const { t } = useI18n();
+  const x = exchangesOf(signature);
+  if (!x || x.combos.length < 2) return null;
+  return (
+    <div className="panel">
+      <h2>{t.sig.exchanges}</h2>
+      <DataTable
+        testId="sig-exchanges"
+        columns={[
+          { title: t.col.packets, render: (c) => c.packets, numeric: true },
+          { title: t.col.octets, render: (c) => c.octets, numeric: true },
+          { title: t.col.share, render: (c) => (c.percent === null ? '—' : `${c.percent}%`), numeric: true },
+        ]}
+        rows={x.combos}
+        rowKey={(c) => `${c.packets}-${c.octets}`}
+      />
+    </div>
+  );
+}
+
 interface SignatureDetailData {
   signature: string;
   protocol: number;
@@ -102,8 +127,9 @@ export function SignatureDetail({ signature }: { signature: string }) {
   const sigParam = `${d.signature}${d.protocol === 17 ? '/udp' : ''}`;
   return (
     <section data-testid="signature-detail">
+      <Back to={href(['signatures'])} label={t.nav.signatures} />
       <h1>
-        {t.col.signature} <span className="mono">{sigParam}</span>
+        {t.col.signature} <span className="mono">{readableSignature(sigParam)}</span>
       </h1>
       <div className="cards">
         <div className="card">
@@ -114,15 +140,18 @@ export function SignatureDetail({ signature }: { signature: string }) {
           <div className="card-value">{d.catalog?.attackers.length ?? 0}</div>
           <div className="card-label">{t.col.attackers}</div>
         </div>
-        <div className="card" data-testid="sig-hunt-hosts">
+        <a className="card" data-testid="sig-hunt-hosts" href={href(['findings'], { signature: sigParam })}>
           <div className="card-value">{int(d.hunt.hosts, lang)}</div>
-          <div className="card-label">{t.sig.hunt}</div>
-        </div>
+          <div className="card-label">
+            {t.sig.hunt} · {t.sig.listHosts}
+          </div>
+        </a>
         <div className="card">
           <div className="card-value">{d.hunt.days}</div>
           <div className="card-label">{t.col.days}</div>
         </div>
       </div>
+      <Exchanges signature={d.signature} />
       <div className="panel">
         <h2>{t.sig.catalog}</h2>
         <DataTable
@@ -140,12 +169,31 @@ export function SignatureDetail({ signature }: { signature: string }) {
         />
       </div>
       <div className="panel">
-        <h2>{t.sig.byDay}</h2>
+        <h2>
+          {t.sig.byDay}{' '}
+          <ExportButtons
+            path="/exports/findings"
+            stix="/exports/suspects"
+            query={{ signature: sigParam }}
+            testId="sig-export"
+          />
+        </h2>
         <DataTable
           testId="sig-days"
           columns={[
             { title: t.col.day, render: (x) => x.day },
-            { title: t.col.hosts, render: (x) => x.hosts, numeric: true },
+            {
+              title: t.col.hosts,
+              render: (x) => (
+                <a
+                  href={href(['findings'], { signature: sigParam, day: x.day })}
+                  onClick={(e) => e.stopPropagation()}
+                >
+                  {x.hosts}
+                </a>
+              ),
+              numeric: true,
+            },
             { title: t.col.flows, render: (x) => int(x.flows, lang), numeric: true },
             { title: t.col.destinations, render: (x) => x.destinations, numeric: true },
           ]}

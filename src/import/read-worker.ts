@@ -1,0 +1,80 @@
+/**
+ * @module The worker thread of a threaded read (see `threaded.ts`): runs one
+ * format's reader over one file and posts what it reads to the importing
+ * thread — batches as transferred columns, rejected and skipped input,
+ * progress — in the order the reader produced them. A batch waits for
+ * credit: at most {@link READ_AHEAD} batches are in flight, so a slow store
+ * holds the reader back and memory stays bounded.
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { type BatchColumns, columnBuffers } from '../flow/batch.js';
+import { formatByName } from './format.js';
+import { parseTimeZone } from './times.js';
+
+/** What the importing thread gives the worker. */
+export interface ReadJob {
+  format: string;
+  path: string;
+  /** `--tz` as given; absent: this process's zone. */
+  tz?: string;
+}
+
+export type FromReader =
+  | { type: 'batch'; columns: BatchColumns }
+  | { type: 'reject'; where: number; message: string }
+  | { type: 'skip'; where: number; reason: string }
+  | { type: 'progress'; bytes: number }
+  | { type: 'done' }
+  | { type: 'error'; message: string; code?: string };
+
+/** `ack`: one batch is stored, one more may come. */
+export type ToReader = { type: 'ack' };
+
+/** Batches the reader may post before the first of them is acknowledged. */
+export const READ_AHEAD = 8;
+
+const port = parentPort;
+if (port) {
+  const job = workerData as ReadJob;
+  let credit = READ_AHEAD;
+  let wake: (() => void) | undefined;
+  port.on('message', (m: ToReader) => {
+    if (m.type === 'ack') {
+      credit++;
+      wake?.();
+      wake = undefined;
+    }
+  });
+  const post = (m: FromReader, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+  const run = async () => {
+    const format = formatByName(job.format);
+    if (!format) throw new Error(`unknown format ${job.format}`);
+    const tz = job.tz === undefined ? undefined : parseTimeZone(job.tz);
+    await format.read(
+      job.path,
+      {
+        batch: async (b) => {
+          while (credit === 0)
+            await new Promise<void>((r) => {
+              wake = r;
+            });
+          credit--;
+          const columns = b.toColumns();
+          post({ type: 'batch', columns }, columnBuffers(columns));
+        },
+        reject: (where, message) => post({ type: 'reject', where, message }),
+        skip: (where, reason) => post({ type: 'skip', where, reason }),
+        progress: (bytes) => post({ type: 'progress', bytes }),
+      },
+      tz ? { tz } : {},
+    );
+  };
+  run().then(
+    () => post({ type: 'done' }),
+    (e: unknown) => {
+      const err = e as NodeJS.ErrnoException;
+      post({ type: 'error', message: err?.message ?? String(e), ...(err?.code ? { code: err.code } : {}) });
+    },
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * @module Reading a file in a worker thread while the importing thread
+ * stores: on a machine of two cores the decoding of the next flows and the
+ * staging of the last ones run side by side.
+ *
+ * {@link readThreaded} behaves as `format.read(path, sink, opts)` does: the
+ * sink gets the same batches, rejections, skips and progress, in the same
+ * order, one call at a time, and its own throw ends the read with that
+ * error (the worker is stopped). A reader's failure comes back as an error
+ * with the same message and `code` (an I/O error stays an I/O error).
+ * Memory stays bounded: the worker runs at most `READ_AHEAD` batches ahead.
+ * Small files are read in this thread ({@link THREAD_MIN_BYTES}): starting a
+ * worker costs more than it saves.
+ */
+
+import { Worker } from 'node:worker_threads';
+import { FlowBatch } from '../flow/batch.js';
+import type { ImportFormat, ImportSink, ReadOptions } from './format.js';
+import type { FromReader, ReadJob, ToReader } from './read-worker.js';
+import { parseTimeZone } from './times.js';
+
+/** Files smaller than this are read in the importing thread. */
+export const THREAD_MIN_BYTES = 32 * 1024 * 1024;
+
+/** Options of {@link readFile}. */
+export interface ThreadOptions {
+  /** Read in a worker from this file size on (default {@link THREAD_MIN_BYTES}; 0: always; Infinity: never). */
+  threadMinBytes?: number;
+}
+
+/** Reads a file as `format.read` does, in a worker thread when it is large enough (see the module comment). */
+export function readFile(
+  format: ImportFormat,
+  path: string,
+  size: number,
+  sink: ImportSink,
+  opts: ReadOptions = {},
+  threads: ThreadOptions = {},
+): Promise<void> {
+  const min = threads.threadMinBytes ?? THREAD_MIN_BYTES;
+  // A zone the worker cannot name again (none such today) is read here.
+  const tz = opts.tz?.name;
+  const zoneOk = tz === undefined || parseTimeZone(tz)?.name === tz;
+  if (size < min || !zoneOk) return format.read(path, sink, opts);
+  return readThreaded({ format: format.name, path, ...(tz !== undefined ? { tz } : {}) }, sink);
+}
+
+/** Runs the read of `job` in a worker thread, handing what it reads to `sink`. */
+export function readThreaded(job: ReadJob, sink: ImportSink): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: job });
+    let settled = false;
+    const finish = (e?: unknown) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if (e === undefined) resolve();
+      else reject(e);
+    };
+    // One message at a time, in order: the sink is called as the reader would call it.
+    let chain = Promise.resolve();
+    const handle = async (m: FromReader) => {
+      if (settled) return;
+      switch (m.type) {
+        case 'batch':
+          await sink.batch(FlowBatch.fromColumns(m.columns));
+          worker.postMessage({ type: 'ack' } satisfies ToReader);
+          return;
+        case 'reject':
+          sink.reject(m.where, m.message);
+          return;
+        case 'skip':
+          sink.skip?.(m.where, m.reason);
+          return;
+        case 'progress':
+          sink.progress?.(m.bytes);
+          return;
+        case 'done':
+          finish();
+          return;
+        case 'error':
+          finish(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+          return;
+      }
+    };
+    worker.on('message', (m: FromReader) => {
+      chain = chain.then(() => handle(m)).catch((e: unknown) => finish(e));
+    });
+    worker.on('error', (e) => finish(e));
+    worker.on('exit', (code) => {
+      // After every message it posted: an exit before `done` or `error` is a crash.
+      chain = chain.then(() => finish(new Error(`the reading thread stopped (exit code ${code})`)));
+    });
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * @module Where the embedded engine keeps things under its data directory:
+ * one folder of Parquet files and a manifest per day, the lock every
+ * manifest change holds, and the temporary names the sweep at open knows
+ * as its own. The store, compaction and retention all name files here.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const DAY_DIR = /^day=(\d{4}-\d{2}-\d{2})$/;
+
+/** How every Parquet file is written (a flush's and a compaction's alike). */
+export const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880';
+
+export function dayDir(flowsDir: string, day: string): string {
+  return join(flowsDir, `day=${day}`);
+}
+
+/** The lock file held while a manifest is swapped (see `lock.ts`). */
+export function lockPath(flowsDir: string): string {
+  return join(flowsDir, '.lock');
+}
+
+/** A new Parquet file's name: time first, so a day's files list in the order they were written. */
+export function partName(): string {
+  return `part-${Date.now()}-${randomBytes(4).toString('hex')}.parquet`;
+}
+
+/** A temporary name in `dir` that the sweep at open can tell is ours (`.NAME.PID.RAND.tmp`). */
+export function tmpName(dir: string, name: string): string {
+  return join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** The days that have a folder, in order. */
+export async function listDays(flowsDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(flowsDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  return names
+    .map((n) => DAY_DIR.exec(n)?.[1])
+    .filter((d): d is string => d !== undefined)
+    .sort();
+}
