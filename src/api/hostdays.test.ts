@@ -172,7 +172,7 @@ test('the same days and timeline from a two-shard ClickHouse cluster', async (t)
     requireTool(t, 'clickhouse-server');
     return;
   }
-  const cluster = await startCluster(27_500);
+  const cluster = await startCluster();
   try {
     const ch = await openStore(cluster.url.replace('/default?', `/fh_hostdays_${process.pid}?`));
     try {

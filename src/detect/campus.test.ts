@@ -124,7 +124,7 @@ test('campus on DuckDB and on a two-shard ClickHouse cluster: the same baseline 
     requireTool(t, 'clickhouse-server');
     return;
   }
-  const cluster = await startCluster(24_800);
+  const cluster = await startCluster();
   try {
     const duck = await DuckFlowStore.open(tempDir(t));
     const ch = await openStore(cluster.url.replace('/default?', `/fh_campus_${process.pid}?`));

@@ -305,7 +305,7 @@ test('profiles and exact signatures hunted in one pass give the same findings on
     return;
   }
   const labelled = traffic();
-  const cluster = await startCluster(26_000);
+  const cluster = await startCluster();
   try {
     const duck = await DuckFlowStore.open(tempDir(t));
     const ch = await openStore(cluster.url.replace('/default?', `/fh_profile_${process.pid}?`));

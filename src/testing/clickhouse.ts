@@ -28,14 +28,18 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** Bases lie in [20000, 32000): below Linux's ephemeral range (32768-60999), so an outgoing connection never takes a cluster port, and always below 65536. */
+const FIRST_BASE = 20_000;
+const BASES = 600;
+
 /**
  * A base port with the `count` ports after it free (tests run in parallel
  * with others). Bases are 20 apart, so two clusters of either layout never
  * share a port.
  */
-export async function freeClusterBase(from = 20_000, count = PORTS.sharded): Promise<number> {
+export async function freeClusterBase(count = PORTS.sharded): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const base = from + Math.floor(Math.random() * 2000) * 20;
+    const base = FIRST_BASE + Math.floor(Math.random() * BASES) * 20;
     let ok = true;
     for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
     if (ok) return base;
@@ -73,9 +77,9 @@ function procStatus(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
   }
 }
 
-export async function startCluster(from?: number, layout: ClusterLayout = 'sharded'): Promise<TestCluster> {
+export async function startCluster(layout: ClusterLayout = 'sharded'): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'fh-ch-'));
-  const base = await freeClusterBase(from, PORTS[layout]);
+  const base = await freeClusterBase(PORTS[layout]);
   const args = ['start', dir, String(base), ...(layout === 'replicated' ? ['replicated'] : [])];
   let url: string;
   try {

@@ -29,7 +29,7 @@ test('the same scenario through DuckDB and a two-shard ClickHouse cluster: ident
     requireTool(t, 'clickhouse-server');
     return;
   }
-  const cluster = await startCluster(24_000);
+  const cluster = await startCluster();
   const url = cluster.url;
   try {
     const sim = createSimulation({ scenario: 'demo', seed: 5, hours: 1 });

@@ -98,7 +98,7 @@ if (missing) {
   });
 } else {
   before(async () => {
-    cluster = await startCluster(undefined, 'replicated');
+    cluster = await startCluster('replicated');
   });
   registerTests();
   after(() => cluster?.stop());
