@@ -26,6 +26,12 @@ export interface SendReport {
   rate: number;
 }
 
+/** Export packets, each with its number of flow records. */
+export interface EncodedPackets {
+  packets: Buffer[];
+  flows: number[];
+}
+
 /** Flows encoded at a time: small enough to pace smoothly, large enough to amortise. */
 const SLICE = 4096;
 
@@ -78,6 +84,33 @@ export class UdpSender {
       this.encoder.encode(b, this.sink, i, Math.min(b.length, i + SLICE));
       await this.drain();
     }
+  }
+
+  /**
+   * Encodes a batch into the packets {@link send} would send (the open
+   * partial packets included), without sending: a replay that must time
+   * the sending alone encodes first, then {@link sendEncoded}.
+   */
+  static encode(b: FlowBatch, o: EncoderOptions & { format: UdpOptions['format'] }): EncodedPackets {
+    const out: EncodedPackets = { packets: [], flows: [] };
+    const encoder = new ExportEncoder(WIRE_FORMATS[o.format], o);
+    const sink = (p: Buffer, _domain: number, records: number) => {
+      out.packets.push(p);
+      out.flows.push(records);
+    };
+    encoder.encode(b, sink, 0, b.length);
+    encoder.flush(sink);
+    return out;
+  }
+
+  /** Sends packets of {@link UdpSender.encode}, in order, paced like {@link send}. */
+  async sendEncoded(e: EncodedPackets): Promise<void> {
+    for (let i = 0; i < e.packets.length; i += 256) {
+      this.queue.push(...e.packets.slice(i, i + 256));
+      this.queueFlows.push(...e.flows.slice(i, i + 256));
+      await this.drain();
+    }
+    while (this.inFlight > 0) await new Promise<void>((r) => (this.drained = r));
   }
 
   /** Sends the packets still open (a partial packet per exporter). */
