@@ -13,21 +13,13 @@
  * each side) is aggregated directly on the distributed table, so the shards
  * do the grouping, and the sides are combined with `-State`/`-Merge`, which
  * keeps the distinct peer count exact across both. Same rows, same order,
- * same tie-break (the key) as `statQuery`: the tests compare the two.
+ * same tie-break (the key) as `statQuery`: the tests compare the two. The
+ * totals are the engine-neutral `totalsQuery`'s.
  */
 
-import { num, SPECS, whereOf } from '../queries.js';
+import { SPECS, whereOf } from '../queries.js';
 import { join, raw, type Sql, sql } from '../sql.js';
-import type { FlowQuery, StatKey, StatOrder, Totals } from '../types.js';
-
-export function totalsQueryClickHouse(from: Sql, q: FlowQuery): Sql {
-  return sql`SELECT count() AS flows, sum(packets) AS total_packets, sum(bytes) AS total_bytes FROM ${from} WHERE ${whereOf(q)}`;
-}
-
-export function toTotalsClickHouse(rows: Record<string, unknown>[]): Totals {
-  const r = rows[0] ?? {};
-  return { flows: num(r['flows']), packets: num(r['total_packets']), bytes: num(r['total_bytes']) };
-}
+import type { FlowQuery, StatKey, StatOrder } from '../types.js';
 
 export function statQueryClickHouse(
   from: Sql,
