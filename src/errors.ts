@@ -82,6 +82,11 @@ export class FlowhuntError extends Error {
   }
 }
 
+/** The first line of a thrown value's message, trimmed: what a log line, a status or a stored mark carries. */
+export function oneLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+}
+
 /** The registry entry of any thrown value: a registered error's own, else `internal`. */
 export function classify(e: unknown): { code: ErrorCode; spec: ErrorSpec } {
   if (e instanceof FlowhuntError && Object.hasOwn(ERRORS, e.code))

@@ -20,6 +20,7 @@
 
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { oneLine } from '../errors.js';
 import { syncDir, TMP_SUFFIX, writeFileAtomic } from './files.js';
 
 export interface OutboxMessage<P = unknown> {
@@ -170,7 +171,12 @@ export class Outbox {
       } catch (e) {
         const attempts = m.attempts + 1;
         const delay = Math.min(this.o.retryMaxMs, this.o.retryMinMs * 2 ** Math.min(30, attempts - 1));
-        const next = { ...m, attempts, nextAttemptAt: this.o.now() + delay, lastError: oneLine(e) };
+        const next = {
+          ...m,
+          attempts,
+          nextAttemptAt: this.o.now() + delay,
+          lastError: oneLine(e).slice(0, 500),
+        };
         await writeFileAtomic(join(this.dir, `${m.id}.json`), JSON.stringify(next));
         blocked.set(m.channel, next.nextAttemptAt);
         res.failed++;
@@ -266,9 +272,4 @@ export class Outbox {
       return undefined;
     }
   }
-}
-
-function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0]!.slice(0, 500);
 }

@@ -6,6 +6,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { oneLine } from '../errors.js';
 import { emailSender, mailDomain } from './email.js';
 import { type AlertConfigInput, alertConfigSchema } from './index.js';
 import { postWebhook } from './webhook.js';
@@ -32,7 +33,6 @@ export async function sendTestAlert(
   const cfg = alertConfigSchema.parse(input);
   const id = `test-${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const out: TestDelivery[] = [];
-  const oneLine = (e: unknown) => String((e as Error).message ?? e).split('\n')[0]!;
   if (cfg.email) {
     const target = cfg.email.to.join(', ');
     if (cfg.email.to.length === 0) {

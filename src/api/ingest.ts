@@ -7,19 +7,17 @@
  */
 
 import type { Collector } from '../collect/collector.js';
+import { type ExporterSnapshot, exporterSnapshot } from '../collect/snapshot.js';
 import type { FlowStore } from '../store/types.js';
 
 const SAMPLE_MS = 5_000;
 const SPAN_MS = 60_000;
 
-export interface ExporterStats {
-  exporter: string;
-  packets: number;
-  bytes: number;
-  records: number;
-  sequenceGaps: number;
-  decodeErrors: number;
-}
+/** What the ingest view shows of an exporter's counters (the rest of its snapshot is on the exporters page). */
+export type ExporterStats = Pick<
+  ExporterSnapshot,
+  'exporter' | 'packets' | 'bytes' | 'records' | 'sequenceGaps' | 'decodeErrors'
+>;
 
 export class IngestRate {
   private samples: { t: number; flows: number }[] = [];
@@ -63,20 +61,13 @@ export class IngestRate {
 
   exporters(): ExporterStats[] {
     if (!this.collector) return [];
-    const s = this.collector.stats;
-    const decoded = s.decodedByExporter();
-    const names = new Set([...s.received.keys(), ...decoded.keys()]);
-    return [...names].sort().map((exporter) => {
-      const r = s.received.get(exporter);
-      const d = decoded.get(exporter);
-      return {
-        exporter,
-        packets: r?.packets ?? 0,
-        bytes: r?.bytes ?? 0,
-        records: d?.records ?? 0,
-        sequenceGaps: d?.sequenceGaps ?? 0,
-        decodeErrors: d ? Object.values(d.errors).reduce((a, b) => a + b, 0) : 0,
-      };
-    });
+    return exporterSnapshot(this.collector.stats, '', 0).map((x) => ({
+      exporter: x.exporter,
+      packets: x.packets,
+      bytes: x.bytes,
+      records: x.records,
+      sequenceGaps: x.sequenceGaps,
+      decodeErrors: x.decodeErrors,
+    }));
   }
 }

@@ -11,25 +11,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, runCli, tempDir } from '../testing/helpers.js';
+import { ROOT, runCli, simulateDemo, tempDir } from '../testing/helpers.js';
 import { parseMail, startSmtp } from '../testing/reports.js';
 
 test('a pipe closed early (flowhunt query | head) ends with status 0 and nothing on stderr', async (t) => {
   const data = join(tempDir(t), 'data');
-  const sim = await runCli([
-    'simulate',
-    '--scenario',
-    'demo',
-    '--hours',
-    '0.1',
-    '--scale',
-    '0.01',
-    '--out',
-    'store',
-    '--data',
-    data,
-  ]);
-  assert.equal(sim.code, 0, sim.stderr);
+  await simulateDemo(data);
   const { code, stderr, read } = await new Promise<{ code: number | null; stderr: string; read: number }>(
     (resolve, reject) => {
       const p = spawn(
@@ -77,20 +64,7 @@ test('read commands refuse a data directory that does not exist, in one line, an
     assert.equal(existsSync(missing), false, `${args.join(' ')} created the directory`);
   }
   // A command that writes flows creates it.
-  const sim = await runCli([
-    'simulate',
-    '--scenario',
-    'demo',
-    '--hours',
-    '0.05',
-    '--scale',
-    '0.01',
-    '--out',
-    'store',
-    '--data',
-    missing,
-  ]);
-  assert.equal(sim.code, 0, sim.stderr);
+  await simulateDemo(missing, 0.05);
   const days = await runCli(['days', '--data', missing, '--json']);
   assert.equal(days.code, 0, days.stderr);
   assert.equal(JSON.parse(days.stdout).days.length, 1);

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fixture, ROOT, runCli, tempDir } from '../testing/helpers.js';
+import { fixture, ROOT, runCli, simulateDemo, tempDir } from '../testing/helpers.js';
 import { locateCommand } from './argv.js';
 
 const HEAVY = ['@duckdb', '@clickhouse', 'fastify', 'zod', 'yaml', 'nodemailer', 'maxmind', 'cli-progress'];
@@ -52,20 +52,7 @@ test('--help, --version and a command help load no heavy library', async (t) => 
 test('a query and days on DuckDB load DuckDB and no other heavy library (no config schemas without --config)', async (t) => {
   const dir = tempDir(t);
   const data = join(dir, 'data');
-  const sim = await runCli([
-    'simulate',
-    '--scenario',
-    'demo',
-    '--hours',
-    '0.1',
-    '--scale',
-    '0.01',
-    '--out',
-    'store',
-    '--data',
-    data,
-  ]);
-  assert.equal(sim.code, 0, sim.stderr);
+  await simulateDemo(data);
   for (const args of [
     ['query', '--data', data, '--limit', '1'],
     ['query', 'proto tcp', '--stat', 'srcip', '--data', data],

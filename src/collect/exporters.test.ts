@@ -11,17 +11,11 @@ import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DuckFlowStore } from '../store/duckdb/index.js';
-import { Bytes, type Spec, set, v9OptionsTemplate, v9Packet, v9Templates } from '../testing/datagrams.js';
+import { set, V9_FLOW, v9Flows, v9Packet, v9SamplingOptions, v9Templates } from '../testing/datagrams.js';
 import { tempDir } from '../testing/helpers.js';
 import { startServe } from '../testing/serve.js';
 
 const T = Math.floor(Date.now() / 1000);
-const FLOW: Spec[] = [
-  [8, 4],
-  [12, 4],
-  [1, 4],
-  [2, 4],
-];
 
 /** Sends datagrams from a socket bound to `source`, one after the other. */
 async function sendFrom(port: number, source: string, packets: readonly Uint8Array[]): Promise<void> {
@@ -40,16 +34,6 @@ async function sendFrom(port: number, source: string, packets: readonly Uint8Arr
   } finally {
     s.close();
   }
-}
-
-function flows(n: number, first: number): Uint8Array {
-  const b = new Bytes();
-  for (let k = first; k < first + n; k++)
-    b.addr(`10.1.${k >> 8}.${k & 255}`)
-      .addr('192.0.2.9')
-      .u32(100 * (k + 1))
-      .u32(k + 1);
-  return set(256, b.build());
 }
 
 async function metricsOf(http: string): Promise<string> {
@@ -72,18 +56,10 @@ test('floods from a hostile address, 5,000 other addresses and a junk template l
     const port = serve.netflowPort;
     // The real exporter (127.0.0.1): sampling 1 in 100 by options data, its template, and one data set
     // before its template (an error series that must stay).
-    const options = v9OptionsTemplate(
-      260,
-      [[1, 4]],
-      [
-        [34, 4],
-        [35, 1],
-      ],
-    );
-    const optData = set(260, new Bytes().u32(0).u32(100).u8(2).raw([0, 0, 0]).build());
+    const [options, optData] = v9SamplingOptions(100);
     await sendFrom(port, '127.0.0.1', [
       v9Packet({ sysUptime: 1000, unixSecs: T, seq: 0 }, [set(999, new Uint8Array(8))]),
-      v9Packet({ sysUptime: 1000, unixSecs: T, seq: 1 }, [options, optData, v9Templates([256, FLOW])]),
+      v9Packet({ sysUptime: 1000, unixSecs: T, seq: 1 }, [options, optData, v9Templates([256, V9_FLOW])]),
     ]);
     // Junk (127.0.0.3): 1,140 datagrams of 1-byte records, 45 each.
     const junkTpl = v9Templates([400, [[4, 1]]]);
@@ -100,13 +76,13 @@ test('floods from a hostile address, 5,000 other addresses and a junk template l
       '127.0.0.2',
       Array.from({ length: 600 }, (_, id) =>
         v9Packet({ sysUptime: 1, unixSecs: T, sourceId: id }, [
-          v9Templates([256, FLOW], [257, FLOW]),
+          v9Templates([256, V9_FLOW], [257, V9_FLOW]),
           set(300 + (id % 50), new Uint8Array(64)),
         ]),
       ),
     );
     // 5,000 other addresses, one template datagram each, 50 senders at a time.
-    const tpl = v9Packet({ sysUptime: 1, unixSecs: T }, [v9Templates([256, FLOW])]);
+    const tpl = v9Packet({ sysUptime: 1, unixSecs: T }, [v9Templates([256, V9_FLOW])]);
     for (let k = 0; k < 5000; k += 50) {
       await Promise.all(
         Array.from({ length: 50 }, (_, j) => sendFrom(port, `127.1.${(k + j) >> 8}.${(k + j) & 255}`, [tpl])),
@@ -117,7 +93,7 @@ test('floods from a hostile address, 5,000 other addresses and a junk template l
       port,
       '127.0.0.1',
       Array.from({ length: 100 }, (_, p) =>
-        v9Packet({ sysUptime: 1000, unixSecs: T, seq: 2 + p }, [flows(20, p * 20)]),
+        v9Packet({ sysUptime: 1000, unixSecs: T, seq: 2 + p }, [v9Flows(20, p * 20)]),
       ),
     );
     // Bounded wait until the real exporter's records are decoded.

@@ -10,30 +10,22 @@ import { test } from 'node:test';
 import { type AddrWords, parseAddress } from '../flow/address.js';
 import { FlowBatch } from '../flow/batch.js';
 import { emptyRecord } from '../flow/record.js';
-import { Bytes, type Spec, set, v9OptionsTemplate, v9Packet, v9Templates } from '../testing/datagrams.js';
+import {
+  Bytes,
+  set,
+  V9_FLOW,
+  v9Flows,
+  v9OptionsTemplate,
+  v9Packet,
+  v9SamplingOptions,
+  v9Templates,
+} from '../testing/datagrams.js';
 import { encodeNetflowV5 } from '../testing/nfcapd.js';
 import { DecoderState, decodePacket, OVERFLOW_EXPORTER } from './index.js';
 
 const addr = (s: string): AddrWords => parseAddress(s)!;
 const LEGIT = addr('10.0.0.1');
-const FLOW: Spec[] = [
-  [8, 4],
-  [12, 4],
-  [1, 4],
-  [2, 4],
-];
 const T = 1_700_000_000;
-
-/** `n` v9 flow records of template 256: packets k+1, bytes 100 × (k+1). */
-function flows(n: number, first = 0): Uint8Array {
-  const b = new Bytes();
-  for (let k = first; k < first + n; k++)
-    b.addr(`10.1.${k >> 8}.${k & 255}`)
-      .addr('192.0.2.9')
-      .u32(100 * (k + 1))
-      .u32(k + 1);
-  return set(256, b.build());
-}
 
 /** Sends 2,000 flows from LEGIT in 100 datagrams (data only: the template came before). */
 function legitData(state: DecoderState, out: FlowBatch, receivedMs: number, seq0 = 1): void {
@@ -41,7 +33,7 @@ function legitData(state: DecoderState, out: FlowBatch, receivedMs: number, seq0
     const r = decodePacket(
       state,
       LEGIT,
-      v9Packet({ sysUptime: 1000, unixSecs: T, seq: seq0 + p }, [flows(20, p * 20)]),
+      v9Packet({ sysUptime: 1000, unixSecs: T, seq: seq0 + p }, [v9Flows(20, p * 20)]),
       receivedMs,
       out,
     );
@@ -54,11 +46,17 @@ const SUM_PACKETS = (2000 * 2001) / 2;
 test('600 NetFlow v9 source ids from one hostile address leave the real exporter its templates: 2,000 of 2,000 flows', () => {
   const state = new DecoderState();
   const out = new FlowBatch();
-  decodePacket(state, LEGIT, v9Packet({ sysUptime: 1000, unixSecs: T }, [v9Templates([256, FLOW])]), 0, out);
+  decodePacket(
+    state,
+    LEGIT,
+    v9Packet({ sysUptime: 1000, unixSecs: T }, [v9Templates([256, V9_FLOW])]),
+    0,
+    out,
+  );
   const hostile = addr('10.66.0.1');
   for (let id = 0; id < 600; id++) {
     // A template for every source id, and data whose template never comes (held, then dropped).
-    const sets = [v9Templates([256, FLOW], [257, FLOW]), set(300 + (id % 50), new Uint8Array(64))];
+    const sets = [v9Templates([256, V9_FLOW], [257, V9_FLOW]), set(300 + (id % 50), new Uint8Array(64))];
     decodePacket(state, hostile, v9Packet({ sysUptime: 1000, unixSecs: T, sourceId: id }, sets), 1, out);
   }
   assert.equal(out.length, 0);
@@ -81,19 +79,11 @@ test('datagrams from 5,000 other addresses do not make the real exporter forget 
   const state = new DecoderState();
   const out = new FlowBatch();
   // Sampling 1 in 100 for the whole source id (options data), then the flow template.
-  const options = v9OptionsTemplate(
-    260,
-    [[1, 4]],
-    [
-      [34, 4],
-      [35, 1],
-    ],
-  );
-  const optData = set(260, new Bytes().u32(0).u32(100).u8(2).raw([0, 0, 0]).build());
+  const [options, optData] = v9SamplingOptions(100);
   decodePacket(
     state,
     LEGIT,
-    v9Packet({ sysUptime: 1000, unixSecs: T }, [options, optData, v9Templates([256, FLOW])]),
+    v9Packet({ sysUptime: 1000, unixSecs: T }, [options, optData, v9Templates([256, V9_FLOW])]),
     0,
     out,
   );
@@ -110,7 +100,7 @@ test('datagrams from 5,000 other addresses do not make the real exporter forget 
     decodePacket(
       state,
       from,
-      v9Packet({ sysUptime: 1, unixSecs: T }, [v9Templates([256, FLOW])]),
+      v9Packet({ sysUptime: 1, unixSecs: T }, [v9Templates([256, V9_FLOW])]),
       1 + k,
       out,
     );
@@ -134,7 +124,7 @@ test('a new exporter takes the place of the least recently seen idle one, never 
     decodePacket(
       state,
       addr(from),
-      v9Packet({ sysUptime: 1, unixSecs: T }, [v9Templates([256, FLOW])]),
+      v9Packet({ sysUptime: 1, unixSecs: T }, [v9Templates([256, V9_FLOW])]),
       ms,
       out,
     );
@@ -195,7 +185,7 @@ test('a template of 1-byte records stores nothing: 1,140 datagrams, 51,300 junk 
   decodePacket(
     state,
     junk,
-    v9Packet({ sysUptime: 1, unixSecs: T, seq: 1140 }, [v9Templates([256, FLOW]), flows(3)]),
+    v9Packet({ sysUptime: 1, unixSecs: T, seq: 1140 }, [v9Templates([256, V9_FLOW]), v9Flows(3)]),
     0,
     out,
   );
@@ -235,7 +225,7 @@ test('past maxStateBytes an exporter above its fair share evicts only its own te
   const b = addr('10.0.0.2');
   const c = addr('10.0.0.3');
   const v9 = (from: AddrWords, id: number, ms = 0) =>
-    decodePacket(state, from, v9Packet({ sysUptime: 1, unixSecs: T }, [v9Templates([id, FLOW])]), ms, out);
+    decodePacket(state, from, v9Packet({ sysUptime: 1, unixSecs: T }, [v9Templates([id, V9_FLOW])]), ms, out);
   v9(a, 256);
   for (let id = 256; id < 456; id++) v9(b, id);
   v9(c, 256);
@@ -254,12 +244,12 @@ test('an idle exporter that lost its place gets its sampling rate back when it r
   const out = new FlowBatch();
   const options = v9OptionsTemplate(260, [[1, 4]], [[34, 4]]);
   const optData = set(260, new Bytes().u32(0).u32(100).build());
-  const tpl = v9Templates([256, FLOW]);
+  const tpl = v9Templates([256, V9_FLOW]);
   decodePacket(state, LEGIT, v9Packet({ sysUptime: 1, unixSecs: T }, [options, optData, tpl]), 0, out);
   decodePacket(state, addr('10.0.0.2'), v9Packet({ sysUptime: 1, unixSecs: T }, [tpl]), 2000, out);
   assert.equal(state.evictedExporters, 1);
   // Back after the other went idle: it sends its template again (exporters do), not yet its options.
-  decodePacket(state, LEGIT, v9Packet({ sysUptime: 1, unixSecs: T }, [tpl, flows(10)]), 4000, out);
+  decodePacket(state, LEGIT, v9Packet({ sysUptime: 1, unixSecs: T }, [tpl, v9Flows(10)]), 4000, out);
   assert.equal(state.evictedExporters, 2);
   assert.deepEqual(out.totals(), { flows: 10, packets: 100 * 55, bytes: 100 * 100 * 55 });
 });

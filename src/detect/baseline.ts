@@ -21,7 +21,7 @@ import { DAY_MS, dayOf } from '../flow/batch.js';
 import { num } from '../store/queries.js';
 import { raw, type Sql, sql } from '../store/sql.js';
 import type { FlowStore } from '../store/types.js';
-import { SYN_ONLY } from './rank.js';
+import { SYN_ONLY } from './metrics.js';
 import type { Thresholds } from './thresholds.js';
 
 /** What a source is taken for in the baseline: serving from a well-known port, or a client. */

@@ -11,8 +11,9 @@ import type { FlowStore } from '../store/types.js';
 import { BaselineSource, windowFlows } from './baseline.js';
 import { findCrowds } from './distributed.js';
 import { advance, type TrackState, trackKey } from './duration.js';
-import { emptyExact, emptyProfile, type Profile, ppoText, profileHosts } from './profile.js';
-import { combinedTop, DESTINATION_METRICS, type HostMetrics, rankWindow, SOURCE_METRICS } from './rank.js';
+import { type HostMetrics, type MetricKey, rankedOn, shownMetrics, zeroMetrics } from './metrics.js';
+import { emptyProfile, type Profile, ppoText, profileHosts } from './profile.js';
+import { combinedTop, rankWindow } from './rank.js';
 import { newTargetShares } from './regular.js';
 import { ingressOf, mitigationFor, type Report, windowId } from './report.js';
 import {
@@ -96,13 +97,13 @@ export async function detectWindow(
   const services = await serviceTargets(store, clients, w0, w1);
   // Ranking chose the hosts with the engine's approximate distinct counts; everything classified
   // and reported is exact, the rank too: the host's best position among the kept hosts by exact metrics.
-  const exact = (list: HostMetrics[], metrics: (keyof HostMetrics)[]) =>
+  const exact = (list: HostMetrics[], metrics: readonly MetricKey[]) =>
     combinedTop(
       list.map((r) => ({ ...r, ...profiles.get(`${r.role}|${r.ip}`)!.exact })),
       metrics,
       list.length,
     );
-  for (const m of [...exact(sources, SOURCE_METRICS), ...exact(destinations, DESTINATION_METRICS)]) {
+  for (const m of [...exact(sources, rankedOn('source')), ...exact(destinations, rankedOn('destination'))]) {
     const p = profiles.get(`${m.role}|${m.ip}`)!;
     const v = viewOf(m, p.profile, t, base, m.role === 'source' ? services.get(m.ip) : undefined);
     const c = classify(v, t);
@@ -150,11 +151,7 @@ export async function detectWindow(
       rule: c.rule.describe,
       exceeded: c.evidence.map((e) => ({ ...e, value: round(e.value) })),
       metrics: {
-        flows: m.flows,
-        packets: m.packets,
-        bytes: m.bytes,
-        peers: m.peers,
-        ports: m.ports,
+        ...shownMetrics(m),
         synOnlyShare: round(v.synShare),
         packetsPerFlow: round(v.packetsPerFlow),
         bytesPerPacket: round(v.bytesPerPacket),
@@ -290,7 +287,7 @@ async function floodTargets(
     const w = parseAddress(ip);
     if (!w) continue;
     const [hi, lo] = wordsToHiLo(w);
-    targets.push({ ip, hi, lo, role: 'destination', ...emptyExact(), rank: 0 });
+    targets.push({ ip, hi, lo, role: 'destination', ...zeroMetrics(), rank: 0 });
   }
   const profiles = await profileHosts(store, [], targets, w0, w1);
   const out: Found[] = [];

@@ -8,10 +8,19 @@
  */
 
 import { formatHiLo } from '../flow/address.js';
+import { storageColumns } from '../flow/schema.js';
 import { big, num } from '../store/queries.js';
 import { raw, type Sql, sql } from '../store/sql.js';
 import type { FlowStore } from '../store/types.js';
-import { AMP_FLOW, type HostMetrics, type Role, SYN_ONLY } from './rank.js';
+import {
+  columnsIn,
+  type HostMetrics,
+  METRICS,
+  type Metrics,
+  type Role,
+  whereValue,
+  zeroMetrics,
+} from './metrics.js';
 
 export const TOP_VALUES = 10;
 
@@ -57,7 +66,7 @@ interface DimSpec {
 }
 
 const DIMS: DimSpec[] = [
-  // One row per host: the exact totals (v1..v4 carry SYN-only, TCP, amplification flows and bytes).
+  // One row per host: the exact totals (v1, v2, ... carry the sums of SUMS).
   { dim: 'total', cols: () => [], order: 'flows' },
   { dim: 'protocols', cols: () => ['proto'], order: 'flows' },
   { dim: 'tcpFlags', cols: () => ['flags'], order: 'flows' },
@@ -86,18 +95,46 @@ function hostSet(store: FlowStore, role: Role, hosts: readonly HostMetrics[]): S
 }
 
 /** Exact window metrics of a profiled host, from the profile query's `total` row and distinct counts. */
-export type ExactMetrics = Pick<
-  HostMetrics,
-  'flows' | 'packets' | 'bytes' | 'peers' | 'ports' | 'tcpFlows' | 'synOnlyFlows' | 'ampFlows' | 'ampBytes'
->;
+export type ExactMetrics = Metrics;
+
+/**
+ * Where the `total` row carries each metric that is not a distinct count:
+ * its flows (`n`), packets (`p`), bytes (`b`), or the sum of a per-flow
+ * value in a slot `v1`, `v2`, ... of its own.
+ */
+const TOTAL: Partial<Record<keyof Metrics, string>> = {};
+/** The per-flow values summed into the slots, in slot order. */
+const SUMS: string[] = [];
+for (const m of METRICS) {
+  const per = m.per;
+  if ('count' in per) TOTAL[m.key] = 'n';
+  else if ('distinct' in per) continue;
+  else if (!('where' in per) && per.sum === 'packets') TOTAL[m.key] = 'p';
+  else if (!('where' in per) && per.sum === 'bytes') TOTAL[m.key] = 'b';
+  else {
+    SUMS.push('where' in per ? whereValue(per) : per.sum);
+    TOTAL[m.key] = `v${SUMS.length}`;
+  }
+}
+
+/** Value slots: as many as the widest dimension's columns or the total row's sums. */
+const SLOTS = Array.from(
+  {
+    length: Math.max(
+      SUMS.length,
+      ...DIMS.flatMap((x) => [x.cols('source').length, x.cols('destination').length]),
+    ),
+  },
+  (_, i) => i + 1,
+);
 
 /** Each (role, dimension, host) group's top values, by flows (bytes for peers), ties by value. */
 const GROUP = ['role', 'dim', 'hi', 'lo'];
-const GROUP_ORDER = 'ord DESC, v1, v2, v3, v4';
-const GROUP_COLUMNS = ['v1', 'v2', 'v3', 'v4', 'n', 'p', 'b', 'eph'];
+const GROUP_ORDER = ['ord DESC', ...SLOTS.map((k) => `v${k}`)].join(', ');
+const GROUP_COLUMNS = [...SLOTS.map((k) => `v${k}`), 'n', 'p', 'b', 'eph'];
 
-/** The columns the dimensions read. */
-const PROFILE_COLUMNS = [
+/** The columns the dimensions read, and those the total row's sums read. */
+const DIM_COLUMNS = [
   'proto',
   'flags',
   'sport',
@@ -112,6 +149,18 @@ const PROFILE_COLUMNS = [
   'exporter_lo',
   'in_if',
 ];
+const PROFILE_COLUMNS = [
+  ...DIM_COLUMNS,
+  ...columnsIn(
+    SUMS,
+    storageColumns().map((c) => c.name),
+  ).filter((c) => !DIM_COLUMNS.includes(c)),
+];
+/** The metrics that are a profile dimension's distinct count. */
+const DISTINCT = METRICS.flatMap((m) => {
+  const per = m.per;
+  return 'distinct' in per ? [{ key: m.key, per }] : [];
+});
 const MARK: Record<Role, string> = { source: 'is_s', destination: 'is_d' };
 
 /**
@@ -119,8 +168,7 @@ const MARK: Record<Role, string> = { source: 'is_s', destination: 'is_d' };
  * against the host sets once (a mark per role) and fanned out to a row per
  * (role, dimension) of the kept host it has, whose keys `k1..k4` are that
  * dimension's values; for the `total` dimension the keys are 0 and the
- * per-flow indicators `x1..x4` (SYN-only, TCP, amplification flows and
- * bytes) are summed. The engine then cuts each group to its top values.
+ * per-flow values `x1, x2, ...` of the metrics' sums are summed. The engine then cuts each group to its top values.
  */
 export function profileQuery(
   store: FlowStore,
@@ -134,16 +182,13 @@ export function profileQuery(
   const marks: [string, Sql][] = [];
   if (sources.length) marks.push([MARK.source, hostSet(store, 'source', sources)]);
   if (destinations.length) marks.push([MARK.destination, hostSet(store, 'destination', destinations)]);
-  const one = (cond: string) => `CASE WHEN ${cond} THEN 1 ELSE 0 END`;
   const branches = marks.flatMap(([mark]) => {
     const role: Role = mark === MARK.source ? 'source' : 'destination';
     const [h, l] = keyCols(role);
     return DIMS.map((dim, i) => {
       const total = dim.dim === 'total';
       const cols = dim.cols(role);
-      const x = total
-        ? [one(SYN_ONLY), one('proto = 6'), one(AMP_FLOW), `CASE WHEN ${AMP_FLOW} THEN bytes ELSE 0 END`]
-        : [];
+      const x = total ? SUMS : [];
       const values: Record<string, string> = {
         role: role === 'source' ? '0' : '1',
         dim: String(i),
@@ -152,33 +197,34 @@ export function profileQuery(
         // The ephemeral share is the host's, read from its total row only.
         eph_f: total ? 'CASE WHEN sport >= 1024 THEN 1 ELSE 0 END' : '0',
       };
-      for (let k = 0; k < 4; k++) {
-        values[`k${k + 1}`] = total ? '0' : (cols[k] ?? '0');
-        values[`x${k + 1}`] = x[k] ?? '0';
+      for (const k of SLOTS) {
+        values[`k${k}`] = total ? '0' : (cols[k - 1] ?? '0');
+        values[`x${k}`] = x[k - 1] ?? '0';
       }
       return { when: mark, values };
     });
   });
-  const names = ['role', 'dim', 'hi', 'lo', 'k1', 'k2', 'k3', 'k4', 'x1', 'x2', 'x3', 'x4', 'eph_f'];
+  const keys = SLOTS.map((k) => `k${k}`);
+  const names = ['role', 'dim', 'hi', 'lo', ...keys, ...SLOTS.map((k) => `x${k}`), 'eph_f'];
   const groups = d.fanGroup(from, {
     range: { from: w0, to: w1 },
     columns: PROFILE_COLUMNS,
     marks,
     names,
-    group: names.slice(0, 8),
+    group: ['role', 'dim', 'hi', 'lo', ...keys],
     aggregates: [
       { as: 'n', fn: 'count' },
       { as: 'p', fn: 'sum', of: 'packets' },
       { as: 'b', fn: 'sum', of: 'bytes' },
       { as: 'eph', fn: 'sum', of: 'eph_f' },
-      ...[1, 2, 3, 4].map((k) => ({ as: `s${k}`, fn: 'sum' as const, of: `x${k}` })),
+      ...SLOTS.map((k) => ({ as: `s${k}`, fn: 'sum' as const, of: `x${k}` })),
     ],
     branches,
   });
   // Flows for the ordering; bytes for the peers dimension (who carries the volume).
   const t = DIMS.findIndex((x) => x.dim === 'total');
   const peersDim = DIMS.findIndex((x) => x.dim === 'peers');
-  const v = [1, 2, 3, 4].map((k) => `CASE WHEN dim = ${t} THEN s${k} ELSE k${k} END AS v${k}`).join(', ');
+  const v = SLOTS.map((k) => `CASE WHEN dim = ${t} THEN s${k} ELSE k${k} END AS v${k}`).join(', ');
   const inner = sql`SELECT role, dim, hi, lo, ${raw(v)}, n, p, b, eph, CASE WHEN dim = ${peersDim} THEN b ELSE n END AS ord FROM (${groups}) AS g`;
   return d.topPerGroup(inner, GROUP, GROUP_ORDER, TOP_VALUES, GROUP_COLUMNS);
 }
@@ -208,21 +254,6 @@ function valueText(dim: Dim, r: Record<string, unknown>): string {
   }
 }
 
-/** Exact metrics of a host with no flows (filled in by the profile's `total` row). */
-export function emptyExact(): ExactMetrics {
-  return {
-    flows: 0,
-    packets: 0,
-    bytes: 0,
-    peers: 0,
-    ports: 0,
-    tcpFlows: 0,
-    synOnlyFlows: 0,
-    ampFlows: 0,
-    ampBytes: 0,
-  };
-}
-
 export function emptyProfile(): Profile {
   const d = (): Distribution => ({ distinct: 0, top: [] });
   return {
@@ -250,7 +281,7 @@ export async function profileHosts(
   const out = new Map<string, { profile: Profile; exact: ExactMetrics }>();
   const key = (role: Role, ip: string) => `${role}|${ip}`;
   for (const m of [...sources, ...destinations]) {
-    out.set(key(m.role, m.ip), { profile: emptyProfile(), exact: emptyExact() });
+    out.set(key(m.role, m.ip), { profile: emptyProfile(), exact: zeroMetrics() });
   }
   if (out.size === 0) return out;
   // Bounded IN lists: profile the hosts in slices.
@@ -270,22 +301,14 @@ export async function profileHosts(
       const dim = DIMS[num(r['dim'])]!.dim;
       const flows = num(r['n']);
       if (dim === 'total') {
-        const x = entry.exact;
-        x.flows = flows;
-        x.packets = num(r['p']);
-        x.bytes = num(r['b']);
-        x.synOnlyFlows = num(r['v1']);
-        x.tcpFlows = num(r['v2']);
-        x.ampFlows = num(r['v3']);
-        x.ampBytes = num(r['v4']);
+        for (const [k, c] of Object.entries(TOTAL)) entry.exact[k as keyof Metrics] = num(r[c]);
         entry.profile.ephemeralSrcShare = flows > 0 ? num(r['eph']) / flows : 0;
         continue;
       }
       const dist = entry.profile[dim];
       dist.distinct = num(r['group_rows']);
       dist.top.push({ value: valueText(dim, r), flows, packets: num(r['p']), bytes: num(r['b']), share: 0 });
-      if (dim === 'peers') entry.exact.peers = dist.distinct;
-      if (dim === (role === 'source' ? 'dstPorts' : 'srcPorts')) entry.exact.ports = dist.distinct;
+      for (const m of DISTINCT) if (m.per.distinct[role].dim === dim) entry.exact[m.key] = dist.distinct;
     }
   }
   for (const { profile, exact } of out.values()) {

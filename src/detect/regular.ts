@@ -10,7 +10,7 @@
 import { big, num } from '../store/queries.js';
 import { raw, sql } from '../store/sql.js';
 import type { FlowStore } from '../store/types.js';
-import type { HostMetrics } from './rank.js';
+import type { HostMetrics } from './metrics.js';
 
 /** Per source address: the share of its targets in `[w0, w1)` that are new (not regular). */
 export async function newTargetShares(

@@ -5,8 +5,8 @@
 
 import type { FlowStore } from '../store/types.js';
 import type { Duration } from './duration.js';
+import type { HostMetrics, Role, ShownKey } from './metrics.js';
 import type { Profile } from './profile.js';
-import type { HostMetrics, Role } from './rank.js';
 import type { AnomalyType, Evidence } from './rules.js';
 
 export interface IngressShare {
@@ -35,12 +35,8 @@ export interface Report {
   rank: number;
   rule: string;
   exceeded: Evidence[];
-  metrics: {
-    flows: number;
-    packets: number;
-    bytes: number;
-    peers: number;
-    ports: number;
+  /** The metrics the table in `metrics.ts` shows, then these ratios. */
+  metrics: Record<ShownKey, number> & {
     synOnlyShare: number;
     packetsPerFlow: number;
     bytesPerPacket: number;

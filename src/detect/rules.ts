@@ -18,8 +18,8 @@ import {
   SMALL_PACKET_BYTES,
   serviceKey,
 } from './baseline.js';
+import type { HostMetrics, Role } from './metrics.js';
 import type { Profile } from './profile.js';
-import type { HostMetrics, Role } from './rank.js';
 import type { Thresholds } from './thresholds.js';
 
 export const ANOMALY_TYPES = [

@@ -9,7 +9,7 @@
 import { big, num } from '../store/queries.js';
 import { raw, sql } from '../store/sql.js';
 import type { FlowStore } from '../store/types.js';
-import type { HostMetrics } from './rank.js';
+import type { HostMetrics } from './metrics.js';
 
 export interface ServiceTargets {
   proto: number;

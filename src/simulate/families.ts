@@ -19,7 +19,7 @@ import {
 } from './prober.js';
 import { hash3, Rng, unit } from './rng.js';
 import { exchange, TCP } from './traffic.js';
-import { type AnomalyType, iso, type TruthBuilder, type TruthFamily } from './truth.js';
+import { type AnomalyType, activePeriods, iso, type TruthBuilder, type TruthFamily } from './truth.js';
 import type { FlowWriter } from './writer.js';
 
 export interface FamilySpec {
@@ -136,7 +136,7 @@ export class Family implements Source {
       this.large.push({ prober, spans, perWindow });
       label(addr, 'large', share, {
         expectedTypes: spec.largeTypes,
-        active: spans.map(([s, e]) => ({ from: iso(s), to: iso(e) })),
+        active: activePeriods(spans),
       });
     });
 

@@ -30,7 +30,7 @@ import type { Population } from './population.js';
 import { CampusTargets, Prober, type Shape, type TargetSpace } from './prober.js';
 import { cumulative, hash3, Rng, unit } from './rng.js';
 import { TCP } from './traffic.js';
-import { type AnomalyType, iso, type TruthBuilder, type TruthFamily } from './truth.js';
+import { type AnomalyType, activePeriods, iso, type TruthBuilder, type TruthFamily } from './truth.js';
 import type { FlowWriter } from './writer.js';
 
 export interface MixedFamilySpec {
@@ -156,7 +156,7 @@ export class MixedFamily implements Source {
         signatureShare: 1,
         scale: 'large',
         expectedTypes: spec.largeTypes,
-        active: spans.map(([s, e]) => ({ from: iso(s), to: iso(e) })),
+        active: activePeriods(spans),
       });
       fam.members.push(truth.hosts[truth.hosts.length - 1]!.ip);
       fam.large.push(truth.hosts[truth.hosts.length - 1]!.ip);

@@ -25,11 +25,9 @@ import type { Population } from './population.js';
 import { CampusTargets, OutsideTargets, Prober } from './prober.js';
 import { hash3, Permutation, Rng } from './rng.js';
 import { FLAGS_FULL, FLAGS_RST_ACK, FLAGS_SYN, FLAGS_SYN_ACK, TCP } from './traffic.js';
-import { iso, type TruthBuilder } from './truth.js';
+import { activePeriods, type TruthBuilder } from './truth.js';
 import type { EventTime } from './volumetric.js';
 import type { FlowWriter } from './writer.js';
-
-const periodsText = (spans: Span[]) => spans.map(([s, e]) => ({ from: iso(s), to: iso(e) }));
 
 export class PortSweep implements Source {
   readonly source: number;
@@ -54,7 +52,7 @@ export class PortSweep implements Source {
       side: 'outside',
       what: 'port sweeper (nmap-style SYN scan of a few hosts)',
       expectedTypes: ['port-sweep', 'syn-scan'],
-      active: periodsText(this.spans),
+      active: activePeriods(this.spans),
     });
     const v4 = pop.campusServers.filter((s) => typeof s.addr === 'number');
     this.hosts = v4.slice(0, 4).map((s) => ({ addr: s.addr, open: [s.port] }));
@@ -116,7 +114,7 @@ export class SpamBot implements Source {
       side: 'campus',
       what: 'spam bot (infected campus host mailing thousands of exchangers)',
       expectedTypes: ['many-peers', 'content-attack'],
-      active: periodsText(this.spans),
+      active: activePeriods(this.spans),
     });
   }
 
@@ -257,7 +255,7 @@ export class ResearchScanner implements Source {
       expectedTypes: ['service-scan', 'syn-scan', 'many-peers'],
       decoy: 'near-miss',
       nearMiss: { resembles, uses: `${port}-1-44` },
-      active: periodsText(this.spans),
+      active: activePeriods(this.spans),
     });
   }
 

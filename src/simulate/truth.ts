@@ -5,6 +5,7 @@
  */
 
 import { formatWords } from '../flow/address.js';
+import type { Span } from './clock.js';
 import type { Addr } from './network.js';
 
 /** The anomaly types a detector reports (ARCHITECTURE §4). */
@@ -113,6 +114,11 @@ export function addrText(a: Addr): string {
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** A host's active periods as the truth file writes them. */
+export function activePeriods(spans: readonly Span[]): { from: string; to: string }[] {
+  return spans.map(([s, e]) => ({ from: iso(s), to: iso(e) }));
 }
 
 /** Collects hosts and families while the scenario is built. */

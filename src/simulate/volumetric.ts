@@ -23,15 +23,13 @@ import { outsideV4, UPLINKS } from './network.js';
 import type { Population } from './population.js';
 import { Rng } from './rng.js';
 import { FLAGS_SYN, FLAGS_SYN_ACK, TCP, UDP } from './traffic.js';
-import { iso, type TruthBuilder } from './truth.js';
+import { activePeriods, type TruthBuilder } from './truth.js';
 import type { FlowWriter } from './writer.js';
 
 export interface EventTime {
   at: number;
   minutes: number;
 }
-
-const periodsText = (spans: Span[]) => spans.map(([s, e]) => ({ from: iso(s), to: iso(e) }));
 
 /** The uplink a SYN flood arrives through. */
 export const DDOS_UPLINK = UPLINKS.findIndex((u) => u.name === 'transit-b');
@@ -57,7 +55,7 @@ export class SynFlood implements Source {
       side: 'campus',
       what: 'web server under a spoofed SYN flood',
       expectedTypes: ['ddos-victim'],
-      active: periodsText(this.spans),
+      active: activePeriods(this.spans),
     });
   }
 
@@ -133,7 +131,7 @@ export class Reflection implements Source {
       side: 'campus',
       what: 'host under a DNS/NTP/memcached reflection attack',
       expectedTypes: ['reflection-victim', 'ddos-victim'],
-      active: periodsText(this.spans),
+      active: activePeriods(this.spans),
     });
     const kinds: [number, string][] = [
       [53, 'open DNS resolver abused for reflection'],
@@ -190,7 +188,7 @@ export class Flood implements Source {
     this.source = pop.alloc.outside4();
     this.target = pop.alloc.campusInfra();
     this.spans = schedule.periods(when.at, when.minutes);
-    const active = periodsText(this.spans);
+    const active = activePeriods(this.spans);
     truth.host(this.source, {
       role: 'attacker',
       side: 'outside',

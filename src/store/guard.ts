@@ -15,6 +15,7 @@
  * batch), never held without bound. Reads pass straight through.
  */
 
+import { oneLine } from '../errors.js';
 import type { FlowBatch } from '../flow/batch.js';
 import {
   countsText,
@@ -45,10 +46,6 @@ export interface Health {
 }
 
 const LOG_EVERY_MS = 60_000;
-
-function oneLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
-}
 
 export class GuardedStore implements FlowStore {
   readonly rejected: TimeCounts = zeroCounts();

@@ -54,6 +54,57 @@ export const SPECS: Record<StatKey, KeySpec[]> = {
   exporter: [{ key: ['exporter_hi', 'exporter_lo'], peer: ['src_hi', 'src_lo'] }],
 };
 
+export interface StatAggregate {
+  readonly as: string;
+  readonly fn: 'count' | 'sum' | 'min' | 'max';
+  readonly of?: string;
+}
+
+/** What each key's row of a statistic carries, of which column: one list for every engine's rendering. */
+export const STAT_AGGREGATES: readonly StatAggregate[] = [
+  { as: 'n_flows', fn: 'count' },
+  { as: 'n_packets', fn: 'sum', of: 'packets' },
+  { as: 'n_bytes', fn: 'sum', of: 'bytes' },
+  { as: 'first_seen', fn: 'min', of: 'ts' },
+  { as: 'last_seen', fn: 'max', of: 'te' },
+];
+
+/** A statistic aggregate as SQL (`count(*)`, `sum(packets)`, ...), of `of` or of another column. */
+export function statAggregate(a: Omit<StatAggregate, 'as'>, of?: string): string {
+  return a.fn === 'count' ? 'count(*)' : `${a.fn}(${of ?? a.of})`;
+}
+
+/**
+ * A statistic declared once for every engine: the flows it reads, whether
+ * its key is an address (`k1`, `k2`) or a number (`k1`), and its sides,
+ * each with the projection of its key columns as `k1` (and `k2`) and its
+ * peer columns. Each engine renders it in its own shape ({@link statQuery},
+ * `clickhouse/queries.ts`); {@link toStatRows} reads both.
+ */
+export interface StatDecl {
+  readonly where: Sql;
+  readonly isAddr: boolean;
+  readonly sides: readonly {
+    readonly cols: readonly string[];
+    readonly k: string;
+    readonly peer: readonly string[];
+  }[];
+}
+
+export function statDecl(q: FlowQuery, key: StatKey): StatDecl {
+  const specs = SPECS[key];
+  const isAddr = specs[0]!.key.length === 2;
+  return {
+    where: whereOf(q),
+    isAddr,
+    sides: specs.map((s) => ({
+      cols: s.key,
+      k: isAddr ? `${s.key[0]} AS k1, ${s.key[1]} AS k2` : `${s.key[0]} AS k1`,
+      peer: s.peer,
+    })),
+  };
+}
+
 /**
  * Top-N statistic, like `nfdump -s KEY/ORDER -n N`, without the distinct
  * peers, with the totals of the same flows (columns `t_flows`, `t_packets`,
@@ -75,22 +126,21 @@ export function statQuery(
   order: StatOrder,
   top: number,
 ): Sql {
-  const specs = SPECS[key];
-  const isAddr = specs[0]!.key.length === 2;
-  const w = whereOf(q);
-  const branches = specs.map((s) => {
-    const k = isAddr ? `${s.key[0]} AS k1, ${s.key[1]} AS k2` : `${s.key[0]} AS k1, 0 AS k2`;
-    return sql`SELECT ${raw(k)}, packets, bytes, ts, te FROM ${from} WHERE ${w}`;
-  });
+  const st = statDecl(q, key);
+  const read = [...new Set(STAT_AGGREGATES.flatMap((a) => (a.of ? [a.of] : [])))].join(', ');
+  const branches = st.sides.map(
+    (s) =>
+      sql`SELECT ${raw(s.k)}${raw(st.isAddr ? '' : ', 0 AS k2')}, ${raw(read)} FROM ${from} WHERE ${st.where}`,
+  );
   const counted = branches.length === 1 ? branches[0]! : join(branches, ' UNION ALL ');
   // Two sides count each flow twice, exactly: the halved sum (through a double, exact below 2^53 like the JS number it becomes).
   const half = (c: string) =>
-    specs.length === 1 ? `coalesce(sum(${c}), 0)` : d.uint(`coalesce(sum(${c}), 0) / 2`);
+    st.sides.length === 1 ? `coalesce(sum(${c}), 0)` : d.uint(`coalesce(sum(${c}), 0) / 2`);
   return d.withTables(
     [
       [
         'g',
-        sql`SELECT k1, k2, count(*) AS n_flows, sum(packets) AS n_packets, sum(bytes) AS n_bytes, min(ts) AS first_seen, max(te) AS last_seen FROM (${counted}) AS s GROUP BY k1, k2`,
+        sql`SELECT k1, k2, ${raw(STAT_AGGREGATES.map((a) => `${statAggregate(a)} AS ${a.as}`).join(', '))} FROM (${counted}) AS s GROUP BY k1, k2`,
       ],
       [
         'tot',
@@ -115,16 +165,12 @@ export function peersQuery(
   key: StatKey,
   keys: readonly (readonly [number | bigint, number | bigint])[],
 ): Sql {
-  const specs = SPECS[key];
-  const isAddr = specs[0]!.key.length === 2;
-  const w = whereOf(q);
+  const st = statDecl(q, key);
   const distinct = (i: 0 | 1) => [...new Set(keys.map((k) => BigInt(k[i]).toString()))].join(', ');
-  const branches = specs.map((s) => {
-    const cols = isAddr ? [s.key[0]!, s.key[1]!] : [s.key[0]!];
-    const tuples = keys.map((k) => (isAddr ? [k[0], k[1]] : [k[0]]));
-    const lists = cols.map((c, i) => `${c} IN (${distinct(i as 0 | 1)})`).join(' AND ');
-    const k = isAddr ? `${cols[0]} AS k1, ${cols[1]} AS k2` : `${cols[0]} AS k1, 0 AS k2`;
-    return sql`SELECT ${raw(k)}, ${raw(s.peer[0]!)} AS p1, ${raw(s.peer[1]!)} AS p2 FROM ${from} WHERE ${w} AND ${raw(lists)} AND ${d.inTuples(cols, tuples)}`;
+  const branches = st.sides.map((s) => {
+    const tuples = keys.map((k) => (st.isAddr ? [k[0], k[1]] : [k[0]]));
+    const lists = s.cols.map((c, i) => `${c} IN (${distinct(i as 0 | 1)})`).join(' AND ');
+    return sql`SELECT ${raw(s.k)}${raw(st.isAddr ? '' : ', 0 AS k2')}, ${raw(s.peer[0]!)} AS p1, ${raw(s.peer[1]!)} AS p2 FROM ${from} WHERE ${st.where} AND ${raw(lists)} AND ${d.inTuples(s.cols, tuples)}`;
   });
   const src = branches.length === 1 ? branches[0]! : join(branches, ' UNION ALL ');
   return sql`SELECT k1, k2, ${raw(d.countDistinct(['p1', 'p2']))} AS peers FROM (${src}) AS s GROUP BY k1, k2`;

@@ -223,6 +223,41 @@ export function v9OptionsTemplate(id: number, scopes: readonly Spec[], fields: r
   return set(1, b.build());
 }
 
+/** A v9 flow template's fields: source and destination IPv4 address, bytes, packets. */
+export const V9_FLOW: readonly Spec[] = [
+  [8, 4],
+  [12, 4],
+  [1, 4],
+  [2, 4],
+];
+
+/** `n` flow records of {@link V9_FLOW} as template 256's set: 10.1.x.y → 192.0.2.9, packets k+1, bytes 100 × (k+1). */
+export function v9Flows(n: number, first = 0): Uint8Array {
+  const b = new Bytes();
+  for (let k = first; k < first + n; k++)
+    b.addr(`10.1.${k >> 8}.${k & 255}`)
+      .addr('192.0.2.9')
+      .u32(100 * (k + 1))
+      .u32(k + 1);
+  return set(256, b.build());
+}
+
+/**
+ * A v9 options template (id 260, scope: the whole source id) and its data
+ * record: sampling 1 in `interval`, random mode (2), as an exporter sends it.
+ */
+export function v9SamplingOptions(interval: number): [template: Uint8Array, data: Uint8Array] {
+  const options = v9OptionsTemplate(
+    260,
+    [[1, 4]],
+    [
+      [34, 4],
+      [35, 1],
+    ],
+  );
+  return [options, set(260, new Bytes().u32(0).u32(interval).u8(2).raw([0, 0, 0]).build())];
+}
+
 export interface FrameSpec {
   src: string;
   dst: string;

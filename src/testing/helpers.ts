@@ -54,6 +54,24 @@ export interface CliResult {
 }
 
 /** Runs `flowhunt ARGS...` as a user would, with its own process. */
+/** A small demo store in `data` made by the real `flowhunt simulate` (`hours` of the demo scenario at 1 % scale). */
+export async function simulateDemo(data: string, hours = 0.1): Promise<void> {
+  const sim = await runCli([
+    'simulate',
+    '--scenario',
+    'demo',
+    '--hours',
+    String(hours),
+    '--scale',
+    '0.01',
+    '--out',
+    'store',
+    '--data',
+    data,
+  ]);
+  if (sim.code !== 0) throw new Error(`flowhunt simulate exited ${sim.code}: ${sim.stderr}`);
+}
+
 export function runCli(
   args: string[],
   opts: { env?: Record<string, string>; input?: string } = {},

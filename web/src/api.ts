@@ -4,6 +4,9 @@
  * header — never in a URL, so exports download through `fetch` too.
  */
 
+/** The flow explorer's row, from the server's own type (erased in the build; derived from the column list). */
+export type { FlowRow } from '../../src/api/flow-row.js';
+
 const KEY = 'flowhunt.token';
 
 export class HttpError extends Error {

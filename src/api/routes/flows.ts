@@ -10,10 +10,10 @@
  */
 
 import { z } from 'zod';
-import { flagsText, protocolName } from '../../flow/names.js';
 import { askFlows } from '../../store/ask.js';
 import { FilterError } from '../../store/filter/index.js';
 import { STAT_KEYS, STAT_ORDERS } from '../../store/types.js';
+import { flowRow } from '../flow-row.js';
 import { topOf } from '../hostdays.js';
 import * as p from '../params.js';
 import { ApiError } from '../params.js';
@@ -74,19 +74,7 @@ export const flowRoutes: Route[] = [
           ...(a.rows
             ? { stat, rows: a.rows }
             : {
-                flows: a.flows.map((f) => ({
-                  start: f.flowStartMilliseconds,
-                  end: f.flowEndMilliseconds,
-                  src: f.sourceIPAddress,
-                  dst: f.destinationIPAddress,
-                  sport: f.sourceTransportPort,
-                  dport: f.destinationTransportPort,
-                  proto: protocolName(f.protocolIdentifier),
-                  flags: flagsText(f.tcpControlBits),
-                  packets: f.packetDeltaCount,
-                  bytes: f.octetDeltaCount,
-                  exporter: f.exporterIPAddress,
-                })),
+                flows: a.flows.map(flowRow),
               }),
         };
       } catch (e) {

@@ -32,7 +32,7 @@ import type { FlowRecord } from '../../flow/record.js';
 import { EngineStore } from '../engine.js';
 import { Mutex } from '../mutex.js';
 import { retentionCutoff } from '../partitions.js';
-import { listQuery, num, rowToRecord, toStatRows } from '../queries.js';
+import { listQuery, num, rowToRecord, toStatRows, toTotals, totalsQuery } from '../queries.js';
 import { inline, literal, raw, type Sql } from '../sql.js';
 import {
   type DayInfo,
@@ -49,7 +49,7 @@ import { Conn, type ConnOptions } from './conn.js';
 import { clickhouseDialect } from './dialect.js';
 import { ClickHouseDocs } from './documents.js';
 import { encodeNative } from './native.js';
-import { statQueryClickHouse, toTotalsClickHouse, totalsQueryClickHouse } from './queries.js';
+import { statQueryClickHouse } from './queries.js';
 import { dropDaysBefore } from './retention.js';
 import { dayOfPartitionId, ensureDistributed, migrate, tables } from './schema.js';
 import { discoverNodes, type Layout, type Node, perShard } from './topology.js';
@@ -239,7 +239,7 @@ export class ClickHouseFlowStore extends EngineStore implements FlowStore {
   }
 
   async totals(q: FlowQuery): Promise<Totals> {
-    return toTotalsClickHouse(await this.queryFlows(q, (from) => totalsQueryClickHouse(from, q)));
+    return toTotals(await this.queryFlows(q, (from) => totalsQuery(from, q)));
   }
 
   async statWithTotals(

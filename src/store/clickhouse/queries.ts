@@ -13,21 +13,15 @@
  * each side) is aggregated directly on the distributed table, so the shards
  * do the grouping, and the sides are combined with `-State`/`-Merge`, which
  * keeps the distinct peer count exact across both. Same rows, same order,
- * same tie-break (the key) as `statQuery`: the tests compare the two.
+ * same tie-break (the key) as `statQuery`: the tests compare the two. Both
+ * render one declaration (`statDecl`: the sides, their keys and peers; the
+ * aggregates of `STAT_AGGREGATES`); the totals are the engine-neutral
+ * `totalsQuery`'s.
  */
 
-import { num, SPECS, whereOf } from '../queries.js';
+import { STAT_AGGREGATES, type StatAggregate, statAggregate, statDecl } from '../queries.js';
 import { join, raw, type Sql, sql } from '../sql.js';
-import type { FlowQuery, StatKey, StatOrder, Totals } from '../types.js';
-
-export function totalsQueryClickHouse(from: Sql, q: FlowQuery): Sql {
-  return sql`SELECT count() AS flows, sum(packets) AS total_packets, sum(bytes) AS total_bytes FROM ${from} WHERE ${whereOf(q)}`;
-}
-
-export function toTotalsClickHouse(rows: Record<string, unknown>[]): Totals {
-  const r = rows[0] ?? {};
-  return { flows: num(r['flows']), packets: num(r['total_packets']), bytes: num(r['total_bytes']) };
-}
+import type { FlowQuery, StatKey, StatOrder } from '../types.js';
 
 export function statQueryClickHouse(
   from: Sql,
@@ -36,16 +30,18 @@ export function statQueryClickHouse(
   order: StatOrder,
   top: number,
 ): Sql {
-  const sides = SPECS[key];
-  const isAddr = sides[0]!.key.length === 2;
-  const w = whereOf(q);
-  const branches = sides.map((s) => {
-    const k = isAddr ? `${s.key[0]} AS k1, ${s.key[1]} AS k2` : `${s.key[0]} AS k1`;
-    const g = isAddr ? 'k1, k2' : 'k1';
-    return sql`SELECT ${raw(k)}, count() AS f, sum(packets) AS pk, sum(bytes) AS bt, uniqExactState(${raw(s.peer.join(', '))}) AS ps, min(ts) AS fs, max(te) AS ls FROM ${from} WHERE ${w} GROUP BY ${raw(g)}`;
-  });
+  const st = statDecl(q, key);
+  const g = st.isAddr ? 'k1, k2' : 'k1';
+  // Each side's partial aggregates (`p_n_flows`, ...) on the shards, combined on the entry node: counts and sums summed.
+  const part = (a: StatAggregate) => `p_${a.as}`;
+  const branches = st.sides.map(
+    (s) =>
+      sql`SELECT ${raw(s.k)}, ${raw(STAT_AGGREGATES.map((a) => `${statAggregate(a)} AS ${part(a)}`).join(', '))}, uniqExactState(${raw(s.peer.join(', '))}) AS ps FROM ${from} WHERE ${st.where} GROUP BY ${raw(g)}`,
+  );
+  const combined = STAT_AGGREGATES.map(
+    (a) => `${statAggregate(a.fn === 'count' ? { fn: 'sum' } : a, part(a))} AS ${a.as}`,
+  ).join(', ');
   // k2 is added on the entry node, after the shards answered (see the module comment).
-  const k2 = isAddr ? 'k2' : '0 AS k2';
-  const g = isAddr ? 'k1, k2' : 'k1';
-  return sql`SELECT k1, ${raw(k2)}, sum(f) AS n_flows, sum(pk) AS n_packets, sum(bt) AS n_bytes, uniqExactMerge(ps) AS peers, min(fs) AS first_seen, max(ls) AS last_seen FROM (${join(branches, ' UNION ALL ')}) AS s GROUP BY ${raw(g)} ORDER BY ${raw(`n_${order}`)} DESC, k1, k2 LIMIT ${Math.max(0, Math.floor(top))}`;
+  const k2 = st.isAddr ? 'k2' : '0 AS k2';
+  return sql`SELECT k1, ${raw(k2)}, ${raw(combined)}, uniqExactMerge(ps) AS peers FROM (${join(branches, ' UNION ALL ')}) AS s GROUP BY ${raw(g)} ORDER BY ${raw(`n_${order}`)} DESC, k1, k2 LIMIT ${Math.max(0, Math.floor(top))}`;
 }

@@ -5,11 +5,7 @@
  * with the reason.
  */
 
-/** The first line of an error's message. */
-export function oneLine(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.split('\n')[0]!.trim();
-}
+import { oneLine } from '../../errors.js';
 
 /** A failure of the machine (disk full, I/O, permissions, file handles), not of the rows: retried, never dropped. */
 export function isResourceError(e: unknown): boolean {

@@ -32,6 +32,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { oneLine } from '../../errors.js';
 import { DAY_MS, dayOf, type FlowBatch, MAX_STORABLE_MS } from '../../flow/batch.js';
 import { countsTotal, STORABLE, screenTimes, zeroCounts } from '../../flow/plausible.js';
 import type { FlowRecord } from '../../flow/record.js';
@@ -68,7 +69,7 @@ import { appendBatch } from './chunk.js';
 import { compactDay } from './compaction.js';
 import { duckDialect } from './dialect.js';
 import { DuckDocs } from './documents.js';
-import { isResourceError, oneLine } from './errors.js';
+import { isResourceError } from './errors.js';
 import { dayDir, listDays, lockPath, PARQUET_OPTIONS, partName, tmpName } from './layout.js';
 import { withLock } from './lock.js';
 import { hasBatch, MAX_BATCH_IDS, type PartFile, readManifest, writeManifest } from './manifest.js';

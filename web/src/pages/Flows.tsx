@@ -7,7 +7,7 @@
  */
 
 import { useEffect, useState } from 'react';
-import type { Me } from '../api';
+import type { FlowRow, Me } from '../api';
 import { IpLink } from '../components/Links';
 import { DataTable, Status } from '../components/Table';
 import { int, when } from '../format';
@@ -30,19 +30,6 @@ interface StatRow extends Totals {
   peers: number;
   firstSeen: number;
   lastSeen: number;
-}
-interface FlowRow {
-  start: number;
-  end: number;
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
-  proto: string;
-  flags: string;
-  packets: number;
-  bytes: number;
-  exporter: string;
 }
 interface Answer {
   total: Totals;
