@@ -21,6 +21,7 @@ import type { Finding } from '../hunt/hunt.js';
 import { type SuspiciousIp, suspiciousIps } from '../hunt/master.js';
 import type { DocKind, FlowStore } from '../store/types.js';
 import { HostDays } from './hostdays.js';
+import { DayCounts, DayRollups } from './rollups.js';
 import type { OrgDirectory } from './scope.js';
 import { HostTimelines } from './timeline.js';
 import { TrafficCache } from './traffic.js';
@@ -178,7 +179,9 @@ export class ApiData {
   private readonly suspectCache = new Derived<SuspiciousIp[]>();
   private readonly sortedCache = new Map<string, Derived<FindingRow[]>>();
   readonly o: DataOptions;
-  /** Flows, packets and bytes over time, closed buckets kept. */
+  /** The store's flows per day: what tells the caches of closed days that late flows arrived. */
+  readonly dayCounts: DayCounts;
+  /** Flows, packets and bytes over time: closed days from their rollups, the open day's closed buckets kept. */
   readonly traffic: TrafficCache;
   /** One host's flows and peers over time, closed buckets kept. */
   readonly hosts: HostTimelines;
@@ -191,7 +194,8 @@ export class ApiData {
     o: Partial<DataOptions> = {},
   ) {
     this.o = { ...DEFAULT_DATA_OPTIONS, ...o };
-    this.traffic = new TrafficCache(store, this.o.now);
+    this.dayCounts = new DayCounts(store);
+    this.traffic = new TrafficCache(store, new DayRollups(store, this.dayCounts), this.o.now);
     this.hosts = new HostTimelines(store, this.o.now);
     this.hostDays = new HostDays(store, this.o.now);
     const orgOf = (ip: string) => {

@@ -202,6 +202,8 @@ export const DOC_KINDS = [
   'alert-marks',
   /** Each serve instance's per-exporter collector counters (src/collect/snapshot.ts). */
   'exporters',
+  /** The API's traffic per 5-minute window of each closed day and scope (src/api/rollups.ts). */
+  'rollups',
 ] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 
