@@ -430,6 +430,39 @@ describe('traffic over time', () => {
 });
 
 describe('the dashboard cache', () => {
+  test('the episodes of a query, kept between views, change with a mark and with a backfilled report', async () => {
+    const url = '/api/episodes?type=ddos-victim&limit=1000';
+    const victim = (b: Json) => b.items.find((e: Json) => e.ip === '140.114.9.9');
+    const first = (await get(url, TOKENS.campusB)).json();
+    assert.deepEqual((await get(url, TOKENS.campusB)).json(), first);
+    assert.equal(victim(first).state.mark, undefined);
+    const latest = ddos().at(-1)!;
+    assert.equal(victim(first).latest, latest.id);
+    await call('POST', `/api/reports/${latest.id}/mark`, TOKENS.campusB, { state: 'acknowledged' });
+    assert.equal(victim((await get(url, TOKENS.campusB)).json()).state.mark.state, 'acknowledged');
+    await call('POST', `/api/reports/${latest.id}/mark`, TOKENS.campusB, { state: 'open' });
+    assert.deepEqual((await get(url, TOKENS.campusB)).json(), first);
+    // A report a backfill writes into an old window: one episode more, for the admin and the campus alike.
+    const admin = (await get(url)).json();
+    const old = {
+      ...latest,
+      id: '2026-01-06T10-00/destination/140.114.9.9',
+      windowStart: Date.parse('2026-01-06T10:00Z'),
+    };
+    old.windowEnd = old.windowStart + WIN;
+    old.duration = { ...old.duration, firstWindow: old.windowStart };
+    await store.putDocs('reports', '2026-01-06T10-00', [old]);
+    try {
+      assert.equal((await get(url)).json().total, admin.total + 1);
+      assert.equal((await get(url, TOKENS.campusB)).json().total, first.total + 1);
+      // Another campus sees none of it, before or after.
+      assert.equal((await get(url, TOKENS.campusA)).json().total, 0);
+    } finally {
+      await store.putDocs('reports', '2026-01-06T10-00', []);
+    }
+    assert.deepEqual((await get(url, TOKENS.campusB)).json(), first);
+  });
+
   test('a report a backfill writes into an old window shows at the next refresh', async () => {
     const a2 = Fastify();
     await registerApi(a2, {

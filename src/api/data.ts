@@ -265,6 +265,31 @@ export class ApiData {
     });
   }
 
+  private readonly views = new Map<string, Promise<unknown>>();
+
+  /**
+   * A value made from the reports and their marks and suppressions (the
+   * episodes of one alert-list query), made once per change of any of them
+   * and kept for the last 32 asked for. The versions are read after a
+   * refresh and before `make` reads the rows, so a value is never kept under
+   * versions newer than the rows it was made from.
+   */
+  async ofReports<T>(key: string, make: () => Promise<T>): Promise<T> {
+    await this.reports();
+    await this.states();
+    const k = `${this.reportCache.generation}/${this.markCache.generation}/${this.suppressedCache.generation}|${key}`;
+    let v = this.views.get(k) as Promise<T> | undefined;
+    if (v) {
+      this.views.delete(k);
+    } else {
+      v = make();
+      v.catch(() => this.views.delete(k));
+      if (this.views.size >= 32) this.views.delete(this.views.keys().next().value!);
+    }
+    this.views.set(k, v);
+    return v;
+  }
+
   /** Suppression rules not removed, oldest first. */
   rules(): Promise<SuppressionRule[]> {
     return this.ruleCache.rows();

@@ -113,7 +113,15 @@ export const workflowRoutes: Route[] = [
       'Alerts grouped into episodes: one row per host, role and anomaly type from the first window of its run, with its windows; newest first',
     query: z.strictObject({ ...reportFilters, ...p.page }),
     async handler(c) {
-      return p.paginate(await episodesOf(c, await filteredReports(c, c.query)), c.query);
+      // The same query's episodes are made once per change of the reports or their states (paging reuses them).
+      // Keyed by the filters as asked (validated above) and the organisations the token sees.
+      const { offset: _o, limit: _l, ...asked } = c.request.query as Record<string, string>;
+      const filters = Object.entries(asked).sort(([a], [b]) => (a < b ? -1 : 1));
+      const who = c.scope.admin ? '*' : c.scope.organisations().join('\u0000');
+      const episodes = await c.data.ofReports(`episodes|${who}|${JSON.stringify(filters)}`, async () =>
+        episodesOf(c, await filteredReports(c, c.query)),
+      );
+      return p.paginate(episodes, c.query);
     },
   }),
 
