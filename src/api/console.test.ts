@@ -429,6 +429,32 @@ describe('traffic over time', () => {
   });
 });
 
+describe('the global time range', () => {
+  test('families and suspects keep the members found on the days asked for, in the token scope', async () => {
+    const next = new Date(Date.parse(`${ds.day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    for (const token of [TOKENS.admin, TOKENS.campusB]) {
+      const all = (await get('/api/families?limit=100', token)).json();
+      assert.ok(all.total > 0);
+      assert.deepEqual((await get(`/api/families?limit=100&from=${ds.day}&to=${ds.day}`, token)).json(), all);
+      assert.equal((await get(`/api/families?from=${next}`, token)).json().total, 0);
+      assert.equal((await get(`/api/families?to=2020-01-01`, token)).json().total, 0);
+      const suspects = (await get('/api/suspects?limit=1000', token)).json();
+      assert.ok(suspects.total > 0);
+      assert.deepEqual(
+        (await get(`/api/suspects?limit=1000&from=${ds.day}&to=${ds.day}`, token)).json(),
+        suspects,
+      );
+      assert.equal((await get(`/api/suspects?from=${next}`, token)).json().total, 0);
+    }
+    const b = (await get(`/api/families?from=${ds.day}&to=${ds.day}`, TOKENS.campusB)).json();
+    assert.deepEqual(b.items.flatMap((f: Json) => f.members).sort(), [...MEMBERS.campusB].sort());
+    const bs = (await get(`/api/suspects?limit=1000&from=${ds.day}&to=${ds.day}`, TOKENS.campusB)).json();
+    assert.ok(bs.items.every((s: Json) => s.org === 'Campus B'));
+    assert.equal((await get(`/api/families?from=${next}&to=${ds.day}`)).status, 400);
+    assert.equal((await get(`/api/suspects?from=${next}&to=${ds.day}`)).status, 400);
+  });
+});
+
 describe('the dashboard cache', () => {
   test('the episodes of a query, kept between views, change with a mark and with a backfilled report', async () => {
     const url = '/api/episodes?type=ddos-victim&limit=1000';
