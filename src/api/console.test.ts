@@ -20,6 +20,7 @@ import { defaultThresholds } from '../detect/thresholds.js';
 import { FlowBatch } from '../flow/batch.js';
 import { DuckFlowStore } from '../store/duckdb/index.js';
 import { compileFilter } from '../store/filter/index.js';
+import type { DocKind, FlowStore } from '../store/types.js';
 import { type Dataset, MEMBERS, makeDataset, scratchDir, TOKENS } from '../testing/api.js';
 import { type InjectedApi, injectApi, type Json } from '../testing/inject.js';
 import { labelledWindow, WIN } from '../testing/windows.js';
@@ -456,6 +457,73 @@ describe('the global time range', () => {
 });
 
 describe('the dashboard cache', () => {
+  test('a restart reads the closed days of reports from one document a day, the same rows, a rewritten window read again', async () => {
+    // Three old days of alerts (copies of the dataset's), as a detector running then would have written.
+    const old = ['2026-02-01', '2026-02-02', '2026-02-03'].map((d) => `${d}T10-00`);
+    const copies = (p: string, n: number) =>
+      ds.reports.slice(0, n).map((r) => ({
+        ...r,
+        id: `${p}/${r.role}/${r.ip}`,
+        windowStart: Date.parse(`${p.slice(0, 10)}T10:00Z`),
+      }));
+    for (const p of old) await store.putDocs('reports', p, copies(p, 5));
+    const open = async (s: FlowStore) => {
+      const a = Fastify();
+      const { data } = await registerApi(a, {
+        store: s,
+        config: await loadConfig(ds.config),
+        envToken: '',
+        log: () => undefined,
+        data: { ttlMs: 0 },
+      });
+      return { a, data };
+    };
+    const reads: string[] = [];
+    const spied = new Proxy(store, {
+      get(t, k) {
+        if (k === 'getDocs')
+          return (kind: DocKind, range?: { from?: string; to?: string }) => {
+            if (kind === 'reports') reads.push(range?.from ?? '*');
+            return t.getDocs(kind, range);
+          };
+        const v = Reflect.get(t, k);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+    try {
+      const first = await open(store);
+      const rows = JSON.stringify(await first.data.reports());
+      await first.data.reportDays.written();
+      await first.a.close();
+      const days = (await store.getDocs('report-days')).map((p) => p.partition);
+      // Every closed day has its document; the dataset's own day (today) does not.
+      assert.deepEqual(
+        days.filter((d) => d.startsWith('2026-02')),
+        ['2026-02-01', '2026-02-02', '2026-02-03'],
+      );
+      assert.ok(!days.includes(ds.day));
+      const again = await open(spied);
+      assert.equal(JSON.stringify(await again.data.reports()), rows);
+      // Only today's windows were read from their partitions, and a campus still sees its own only.
+      assert.ok(reads.length > 0 && reads.every((p) => p.startsWith(ds.day)), reads.join(' '));
+      await again.a.close();
+      // A backfill rewrites an old window: the next start reads that window, and shows what it holds now.
+      await store.putDocs('reports', old[1]!, copies(old[1]!, 2));
+      reads.length = 0;
+      const third = await open(spied);
+      const now = await third.data.reports();
+      assert.deepEqual(
+        old.map((p) => now.filter((r) => r.id.startsWith(p)).length),
+        [5, 2, 5],
+      );
+      assert.ok(reads.includes(old[1]!) && !reads.includes(old[0]!), reads.join(' '));
+      assert.ok(now.filter((r) => r.ip === '140.114.9.9').every((r) => r.org === 'Campus B'));
+      await third.a.close();
+    } finally {
+      for (const p of old) await store.putDocs('reports', p, []);
+    }
+  });
+
   test('the episodes of a query, kept between views, change with a mark and with a backfilled report', async () => {
     const url = '/api/episodes?type=ddos-victim&limit=1000';
     const victim = (b: Json) => b.items.find((e: Json) => e.ip === '140.114.9.9');

@@ -169,7 +169,7 @@ const SECURITY_HEADERS = {
 export async function registerApi(
   app: FastifyInstance,
   o: ApiOptions,
-): Promise<{ close(): void; rollUp(): Promise<void> }> {
+): Promise<{ close(): void; rollUp(): Promise<void>; data: ApiData }> {
   const tokens = tokensOf(o.config, o.envToken);
   const failures = limiterOf(app, o.failures);
   const enricher = o.enricher ?? (await Enricher.open(o.config.enrich));
@@ -276,12 +276,15 @@ export async function registerApi(
     return rolling;
   };
   void rollUp();
+  // The alerts read at start, not at the first page view (from the kept days' documents when there are).
+  data.reports().catch((e: Error) => log(`api: reading the reports: ${e.message}`));
   const timer = setInterval(rollUp, o.rollupEveryMs ?? 60_000);
   timer.unref();
   app.addHook('onClose', async () => {
     ingest.stop();
     clearInterval(timer);
     await rolling;
+    await data.reportDays.written();
   });
   const who = tokens.open
     ? 'open (no token configured, loopback only)'
@@ -293,5 +296,6 @@ export async function registerApi(
       clearInterval(timer);
     },
     rollUp,
+    data,
   };
 }

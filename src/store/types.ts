@@ -204,6 +204,8 @@ export const DOC_KINDS = [
   'exporters',
   /** The API's traffic per 5-minute window of each closed day and scope (src/api/rollups.ts). */
   'rollups',
+  /** The API's light report rows of each closed day, with the window versions they were read at (src/api/reportdays.ts). */
+  'report-days',
 ] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 
