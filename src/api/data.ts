@@ -220,8 +220,8 @@ export class ApiData {
     this.o = { ...DEFAULT_DATA_OPTIONS, ...o };
     this.dayCounts = new DayCounts(store);
     this.traffic = new TrafficCache(store, new DayRollups(store, this.dayCounts), this.o.now);
-    this.hosts = new HostTimelines(store, this.o.now);
-    this.hostDays = new HostDays(store, this.o.now);
+    this.hosts = new HostTimelines(store, this.o.now, undefined, this.dayCounts);
+    this.hostDays = new HostDays(store, this.o.now, undefined, this.dayCounts);
     const orgOf = (ip: string) => {
       const org = directory.orgOf(ip);
       return org === undefined ? {} : { org };
