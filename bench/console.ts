@@ -8,11 +8,14 @@
  * flows (default 10 M) spread over the last 30 of those days, and the pages a
  * 30-day range shows (overview, traffic graph, alerts, an IP page with its
  * timeline), each request through Fastify: the first view and the ones after
- * (closed buckets cached).
+ * (closed buckets cached), after the background roll-up of the closed days'
+ * traffic; then the same pages' first views after a restart (a new API on
+ * the store: the kept report days and traffic rollups read, not remade).
+ * The previous result is kept in the new one as `before`.
  * Run: node dist/bench/console.js [--windows N] [--per-window K] [--flows F]
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
@@ -26,7 +29,7 @@ import { defaultThresholds } from '../src/detect/thresholds.js';
 import { FlowBatch } from '../src/flow/batch.js';
 import { DuckFlowStore } from '../src/store/duckdb/index.js';
 import { labelledWindow, WIN } from '../src/testing/windows.js';
-import { arg, timed, writeResult } from './machine.js';
+import { arg, ROOT, timed, writeResult } from './machine.js';
 import { synthFlows } from './synth.js';
 
 const windows = arg('windows', 25_920);
@@ -37,6 +40,10 @@ const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 const loadBefore = load();
 const dir = mkdtempSync(join(tmpdir(), 'fh-bench-console-'));
 const END = Date.parse('2026-11-30T00:00:00Z');
+const previous = join(ROOT, 'bench', 'results', 'console.json');
+const before = existsSync(previous)
+  ? (JSON.parse(readFileSync(previous, 'utf8')) as Record<string, unknown>)
+  : undefined;
 try {
   const store = await DuckFlowStore.open(join(dir, 'data'));
   // Genuine reports (the real detector over a labelled window) as templates.
@@ -63,6 +70,8 @@ try {
   const data = new ApiData(store, orgDirectory(undefined), { ttlMs: 0 });
   const first = await timed(() => data.reports());
   const rows = first.value.length;
+  // The closed days' rows, one document a day, written in the background after that first read.
+  const keptDays = await timed(() => data.reportDays.written());
   // The directory's change time must be over a second old for the listing to come from memory.
   await new Promise((r) => setTimeout(r, 1500));
   const unchanged: number[] = [];
@@ -75,19 +84,24 @@ try {
 
   const cfgPath = join(dir, 'flowhunt.yaml');
   writeFileSync(cfgPath, 'api: {}\n');
-  const app = Fastify();
-  await registerApi(app, {
-    store,
-    config: await loadConfig(cfgPath),
-    envToken: '',
-    log: () => undefined,
-    data: { ttlMs: 0 },
-  });
-  const get = async (url: string) => {
-    const t = await timed(() => app.inject({ url }));
-    if (t.value.statusCode !== 200) throw new Error(`${url}: ${t.value.body}`);
-    return t.ms;
+  const config = await loadConfig(cfgPath);
+  const start = async () => {
+    const app = Fastify();
+    const api = await registerApi(app, {
+      store,
+      config,
+      envToken: '',
+      log: () => undefined,
+      data: { ttlMs: 0 },
+    });
+    const get = async (url: string) => {
+      const t = await timed(() => app.inject({ url }));
+      if (t.value.statusCode !== 200) throw new Error(`${url}: ${t.value.body}`);
+      return t.ms;
+    };
+    return { app, api, get };
   };
+  const { app, api, get } = await start();
   const episodes: number[] = [];
   for (let i = 0; i < 3; i++) episodes.push(await get('/api/episodes?limit=50'));
 
@@ -96,6 +110,8 @@ try {
   const flowLoad = await timed(() =>
     synthFlows(flows, from, END, 7, (fb) => store.append(fb)).then(() => store.flush()),
   );
+  // What the API does in the background once a day closes (here: the 30 days loaded at once).
+  const rollUp = await timed(() => api.rollUp());
   const range = `from=${new Date(from).toISOString()}&to=${new Date(END).toISOString()}`;
   // A busy client of the synthetic mix (the clients are Zipf-like over 140.112/16).
   const host = '140.112.0.3';
@@ -121,7 +137,15 @@ try {
   const hostFlows = (await app.inject({ url: `/api/ip/${host}/timeline?${range}` })).json() as {
     total: { flows: number };
   };
+  await api.data.reportDays.written();
   await app.close();
+  // A restart: a new API on the same store, each page's first view at once (nothing in memory yet).
+  const again = await start();
+  const restart: Record<string, number> = {};
+  for (const [page, urls] of Object.entries(pages))
+    restart[page] = (await timed(() => Promise.all(urls.map(again.get)))).ms;
+  await again.api.data.reportDays.written();
+  await again.app.close();
   await store.close();
   const path = writeResult('console', {
     windows,
@@ -130,6 +154,7 @@ try {
     writeSeconds: write.ms / 1000,
     firstReadMs: first.ms,
     unchangedRefreshMs: unchanged,
+    keptDaysWriteSeconds: keptDays.ms / 1000,
     backfilledWindowRefreshMs: backfill.ms,
     episodesRequestMs: episodes,
     thirtyDays: {
@@ -138,16 +163,30 @@ try {
       loadSeconds: flowLoad.ms / 1000,
       host,
       hostFlows: hostFlows.total.flows,
+      rollUpSeconds: rollUp.ms / 1000,
       pageViewMs: views,
       ipRoutesMs: ipRoutes,
-      note: 'each page view is its routes requested at once through Fastify (the IP page: /api/ip/:addr and its timeline); the first view of each page reads the month of flows (the IP page: one query for the days of the host, its peers, ports and hourly buckets), the later ones only what is not kept: nothing of the flows here (the range ended before the run, every day and bucket is closed); the overview and alerts pages read no flows (reports, in memory)',
+      afterRestartFirstViewMs: restart,
+      note: "each page view is its routes requested at once through Fastify (the IP page: /api/ip/:addr and its timeline). rollUpSeconds: the background roll-up of the 30 closed days' traffic (one scan), awaited before the views; the traffic page then reads the rollups. The IP page's first view reads the month of the host's flows (one query for its days, peers, ports and hourly buckets; no per-host rollup yet), the later ones what is kept in memory; the alerts page's episodes are kept per query until the reports change; the overview and alerts pages read no flows. afterRestartFirstViewMs: a new API on the same store, the first view of each page in turn (reports from the kept day documents, traffic from the stored rollups, the IP page's host scanned again)",
     },
     loadAverage: {
       note: '1, 5 and 15 minute load averages before and after the run: the 2 cores are shared, figures vary with it',
       before: loadBefore,
       after: load(),
     },
-    note: 'DuckDB documents on local disk; the unchanged refresh is one stat of the directory (its change time older than a second), the backfilled one a full version listing (a stat per partition) plus one partition read; episodes: the whole request through Fastify (the first includes the first read of marks and suppressions)',
+    ...(before
+      ? {
+          before: {
+            date: before['date'],
+            ...Object.fromEntries(
+              Object.entries(before).filter(
+                ([k]) => !['benchmark', 'date', 'machine', 'command', 'before'].includes(k),
+              ),
+            ),
+          },
+        }
+      : {}),
+    note: 'DuckDB documents on local disk; keptDaysWriteSeconds: writing the closed days of report rows as one document a day after the first read; the unchanged refresh is one stat of the directory (its change time older than a second), the backfilled one a full version listing (a stat per partition) plus one partition read; episodes: the whole request through Fastify (the first includes the first read of marks and suppressions)',
   });
   process.stdout.write(`${path}\n`);
 } finally {

@@ -20,6 +20,7 @@ import { defaultThresholds } from '../detect/thresholds.js';
 import { FlowBatch } from '../flow/batch.js';
 import { DuckFlowStore } from '../store/duckdb/index.js';
 import { compileFilter } from '../store/filter/index.js';
+import type { DocKind, FlowStore } from '../store/types.js';
 import { type Dataset, MEMBERS, makeDataset, scratchDir, TOKENS } from '../testing/api.js';
 import { type InjectedApi, injectApi, type Json } from '../testing/inject.js';
 import { labelledWindow, WIN } from '../testing/windows.js';
@@ -429,7 +430,133 @@ describe('traffic over time', () => {
   });
 });
 
+describe('the global time range', () => {
+  test('families and suspects keep the members found on the days asked for, in the token scope', async () => {
+    const next = new Date(Date.parse(`${ds.day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    for (const token of [TOKENS.admin, TOKENS.campusB]) {
+      const all = (await get('/api/families?limit=100', token)).json();
+      assert.ok(all.total > 0);
+      assert.deepEqual((await get(`/api/families?limit=100&from=${ds.day}&to=${ds.day}`, token)).json(), all);
+      assert.equal((await get(`/api/families?from=${next}`, token)).json().total, 0);
+      assert.equal((await get(`/api/families?to=2020-01-01`, token)).json().total, 0);
+      const suspects = (await get('/api/suspects?limit=1000', token)).json();
+      assert.ok(suspects.total > 0);
+      assert.deepEqual(
+        (await get(`/api/suspects?limit=1000&from=${ds.day}&to=${ds.day}`, token)).json(),
+        suspects,
+      );
+      assert.equal((await get(`/api/suspects?from=${next}`, token)).json().total, 0);
+    }
+    const b = (await get(`/api/families?from=${ds.day}&to=${ds.day}`, TOKENS.campusB)).json();
+    assert.deepEqual(b.items.flatMap((f: Json) => f.members).sort(), [...MEMBERS.campusB].sort());
+    const bs = (await get(`/api/suspects?limit=1000&from=${ds.day}&to=${ds.day}`, TOKENS.campusB)).json();
+    assert.ok(bs.items.every((s: Json) => s.org === 'Campus B'));
+    assert.equal((await get(`/api/families?from=${next}&to=${ds.day}`)).status, 400);
+    assert.equal((await get(`/api/suspects?from=${next}&to=${ds.day}`)).status, 400);
+  });
+});
+
 describe('the dashboard cache', () => {
+  test('a restart reads the closed days of reports from one document a day, the same rows, a rewritten window read again', async () => {
+    // Three old days of alerts (copies of the dataset's), as a detector running then would have written.
+    const old = ['2026-02-01', '2026-02-02', '2026-02-03'].map((d) => `${d}T10-00`);
+    const copies = (p: string, n: number) =>
+      ds.reports.slice(0, n).map((r) => ({
+        ...r,
+        id: `${p}/${r.role}/${r.ip}`,
+        windowStart: Date.parse(`${p.slice(0, 10)}T10:00Z`),
+      }));
+    for (const p of old) await store.putDocs('reports', p, copies(p, 5));
+    const open = async (s: FlowStore) => {
+      const a = Fastify();
+      const { data } = await registerApi(a, {
+        store: s,
+        config: await loadConfig(ds.config),
+        envToken: '',
+        log: () => undefined,
+        data: { ttlMs: 0 },
+      });
+      return { a, data };
+    };
+    const reads: string[] = [];
+    const spied = new Proxy(store, {
+      get(t, k) {
+        if (k === 'getDocs')
+          return (kind: DocKind, range?: { from?: string; to?: string }) => {
+            if (kind === 'reports') reads.push(range?.from ?? '*');
+            return t.getDocs(kind, range);
+          };
+        const v = Reflect.get(t, k);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+    try {
+      const first = await open(store);
+      const rows = JSON.stringify(await first.data.reports());
+      await first.data.reportDays.written();
+      await first.a.close();
+      const days = (await store.getDocs('report-days')).map((p) => p.partition);
+      // Every closed day has its document; the dataset's own day (today) does not.
+      assert.deepEqual(
+        days.filter((d) => d.startsWith('2026-02')),
+        ['2026-02-01', '2026-02-02', '2026-02-03'],
+      );
+      assert.ok(!days.includes(ds.day));
+      const again = await open(spied);
+      assert.equal(JSON.stringify(await again.data.reports()), rows);
+      // Only today's windows were read from their partitions, and a campus still sees its own only.
+      assert.ok(reads.length > 0 && reads.every((p) => p.startsWith(ds.day)), reads.join(' '));
+      await again.a.close();
+      // A backfill rewrites an old window: the next start reads that window, and shows what it holds now.
+      await store.putDocs('reports', old[1]!, copies(old[1]!, 2));
+      reads.length = 0;
+      const third = await open(spied);
+      const now = await third.data.reports();
+      assert.deepEqual(
+        old.map((p) => now.filter((r) => r.id.startsWith(p)).length),
+        [5, 2, 5],
+      );
+      assert.ok(reads.includes(old[1]!) && !reads.includes(old[0]!), reads.join(' '));
+      assert.ok(now.filter((r) => r.ip === '140.114.9.9').every((r) => r.org === 'Campus B'));
+      await third.a.close();
+    } finally {
+      for (const p of old) await store.putDocs('reports', p, []);
+    }
+  });
+
+  test('the episodes of a query, kept between views, change with a mark and with a backfilled report', async () => {
+    const url = '/api/episodes?type=ddos-victim&limit=1000';
+    const victim = (b: Json) => b.items.find((e: Json) => e.ip === '140.114.9.9');
+    const first = (await get(url, TOKENS.campusB)).json();
+    assert.deepEqual((await get(url, TOKENS.campusB)).json(), first);
+    assert.equal(victim(first).state.mark, undefined);
+    const latest = ddos().at(-1)!;
+    assert.equal(victim(first).latest, latest.id);
+    await call('POST', `/api/reports/${latest.id}/mark`, TOKENS.campusB, { state: 'acknowledged' });
+    assert.equal(victim((await get(url, TOKENS.campusB)).json()).state.mark.state, 'acknowledged');
+    await call('POST', `/api/reports/${latest.id}/mark`, TOKENS.campusB, { state: 'open' });
+    assert.deepEqual((await get(url, TOKENS.campusB)).json(), first);
+    // A report a backfill writes into an old window: one episode more, for the admin and the campus alike.
+    const admin = (await get(url)).json();
+    const old = {
+      ...latest,
+      id: '2026-01-06T10-00/destination/140.114.9.9',
+      windowStart: Date.parse('2026-01-06T10:00Z'),
+    };
+    old.windowEnd = old.windowStart + WIN;
+    old.duration = { ...old.duration, firstWindow: old.windowStart };
+    await store.putDocs('reports', '2026-01-06T10-00', [old]);
+    try {
+      assert.equal((await get(url)).json().total, admin.total + 1);
+      assert.equal((await get(url, TOKENS.campusB)).json().total, first.total + 1);
+      // Another campus sees none of it, before or after.
+      assert.equal((await get(url, TOKENS.campusA)).json().total, 0);
+    } finally {
+      await store.putDocs('reports', '2026-01-06T10-00', []);
+    }
+    assert.deepEqual((await get(url, TOKENS.campusB)).json(), first);
+  });
+
   test('a report a backfill writes into an old window shows at the next refresh', async () => {
     const a2 = Fastify();
     await registerApi(a2, {

@@ -19,8 +19,10 @@ import { learnSignatures, type Signature } from '../hunt/catalog.js';
 import { type Family, families } from '../hunt/families.js';
 import type { Finding } from '../hunt/hunt.js';
 import { type SuspiciousIp, suspiciousIps } from '../hunt/master.js';
-import type { DocKind, FlowStore } from '../store/types.js';
+import type { DocKind, DocVersion, FlowStore } from '../store/types.js';
 import { HostDays } from './hostdays.js';
+import { ReportDays } from './reportdays.js';
+import { DayCounts, DayRollups } from './rollups.js';
 import type { OrgDirectory } from './scope.js';
 import { HostTimelines } from './timeline.js';
 import { TrafficCache } from './traffic.js';
@@ -76,8 +78,15 @@ export interface DataOptions {
 
 export const DEFAULT_DATA_OPTIONS: DataOptions = { ttlMs: 5_000, minShare: 0.5 };
 
+/** Partitions' rows kept elsewhere than their own partitions (reportdays.ts), read at the first refresh. */
+interface KeptRows<T> {
+  load(listed: readonly DocVersion[]): Promise<Map<string, T[]>>;
+  save(parts: ReadonlyMap<string, T[]>, versions: ReadonlyMap<string, string>): Promise<void>;
+}
+
 class PartitionCache<T> {
   private readonly parts = new Map<string, T[]>();
+  private loaded = false;
   /** The store's version of each cached partition, as listed before it was read. */
   private readonly versions = new Map<string, string>();
   private flat: T[] = [];
@@ -91,6 +100,7 @@ class PartitionCache<T> {
     private readonly kind: DocKind,
     private readonly convert: (doc: unknown) => T,
     private readonly o: DataOptions,
+    private readonly kept?: KeptRows<T>,
   ) {}
 
   async rows(): Promise<T[]> {
@@ -115,10 +125,21 @@ class PartitionCache<T> {
    */
   private async refresh(now: number): Promise<void> {
     const listed = await this.store.docVersions(this.kind);
+    let preloaded = 0;
+    if (this.kept && !this.loaded) {
+      // The first refresh takes the partitions whose listed version the kept rows were made at.
+      const want = new Map(listed.map((v) => [v.partition, v.version]));
+      for (const [partition, rows] of await this.kept.load(listed).catch(() => new Map<string, T[]>())) {
+        this.parts.set(partition, rows);
+        this.versions.set(partition, want.get(partition)!);
+        preloaded++;
+      }
+    }
+    this.loaded = true;
     const names = new Set(listed.map((v) => v.partition));
     const changed = listed.filter((v) => this.versions.get(v.partition) !== v.version);
     const gone = [...this.parts.keys()].filter((k) => !names.has(k));
-    if (changed.length === 0 && gone.length === 0) {
+    if (changed.length === 0 && gone.length === 0 && preloaded === 0) {
       this.refreshedAt = now;
       return;
     }
@@ -150,6 +171,8 @@ class PartitionCache<T> {
     this.flat = sorted.flatMap(([, v]) => v);
     this.generation++;
     this.refreshedAt = now;
+    // In the background: a store that refuses the write costs a full read at the next start, no more.
+    this.kept?.save(this.parts, this.versions).catch(() => undefined);
   }
 }
 
@@ -178,12 +201,16 @@ export class ApiData {
   private readonly suspectCache = new Derived<SuspiciousIp[]>();
   private readonly sortedCache = new Map<string, Derived<FindingRow[]>>();
   readonly o: DataOptions;
-  /** Flows, packets and bytes over time, closed buckets kept. */
+  /** The store's flows per day: what tells the caches of closed days that late flows arrived. */
+  readonly dayCounts: DayCounts;
+  /** Flows, packets and bytes over time: closed days from their rollups, the open day's closed buckets kept. */
   readonly traffic: TrafficCache;
   /** One host's flows and peers over time, closed buckets kept. */
   readonly hosts: HostTimelines;
   /** One host's totals, peers and ports per day, closed days kept. */
   readonly hostDays: HostDays;
+  /** The report rows of closed days kept as one document a day, for the next start. */
+  readonly reportDays: ReportDays;
 
   constructor(
     readonly store: FlowStore,
@@ -191,13 +218,15 @@ export class ApiData {
     o: Partial<DataOptions> = {},
   ) {
     this.o = { ...DEFAULT_DATA_OPTIONS, ...o };
-    this.traffic = new TrafficCache(store, this.o.now);
-    this.hosts = new HostTimelines(store, this.o.now);
-    this.hostDays = new HostDays(store, this.o.now);
+    this.dayCounts = new DayCounts(store);
+    this.traffic = new TrafficCache(store, new DayRollups(store, this.dayCounts), this.o.now);
+    this.hosts = new HostTimelines(store, this.o.now, undefined, this.dayCounts);
+    this.hostDays = new HostDays(store, this.o.now, undefined, this.dayCounts);
     const orgOf = (ip: string) => {
       const org = directory.orgOf(ip);
       return org === undefined ? {} : { org };
     };
+    this.reportDays = new ReportDays(store, this.o.minShare, orgOf, this.o.now ?? Date.now);
     this.reportCache = new PartitionCache(
       store,
       'reports',
@@ -223,6 +252,7 @@ export class ApiData {
         };
       },
       this.o,
+      this.reportDays,
     );
     this.findingCache = new PartitionCache(
       store,
@@ -259,6 +289,31 @@ export class ApiData {
       for (const x of suppressed) m.set(x.reportId, { ...m.get(x.reportId), suppressed: x });
       return m;
     });
+  }
+
+  private readonly views = new Map<string, Promise<unknown>>();
+
+  /**
+   * A value made from the reports and their marks and suppressions (the
+   * episodes of one alert-list query), made once per change of any of them
+   * and kept for the last 32 asked for. The versions are read after a
+   * refresh and before `make` reads the rows, so a value is never kept under
+   * versions newer than the rows it was made from.
+   */
+  async ofReports<T>(key: string, make: () => Promise<T>): Promise<T> {
+    await this.reports();
+    await this.states();
+    const k = `${this.reportCache.generation}/${this.markCache.generation}/${this.suppressedCache.generation}|${key}`;
+    let v = this.views.get(k) as Promise<T> | undefined;
+    if (v) {
+      this.views.delete(k);
+    } else {
+      v = make();
+      v.catch(() => this.views.delete(k));
+      if (this.views.size >= 32) this.views.delete(this.views.keys().next().value!);
+    }
+    this.views.set(k, v);
+    return v;
   }
 
   /** Suppression rules not removed, oldest first. */

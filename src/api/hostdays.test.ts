@@ -203,3 +203,60 @@ test('the same days and timeline from a two-shard ClickHouse cluster', async (t)
     cluster.stop();
   }
 });
+
+test('a late flow into a kept closed day is in the next answer: totals, peers, ports and its bucket', async () => {
+  const spy = counting(store);
+  const now = () => D0 + 30 * DAY;
+  const timeline = new HostTimelines(spy.store, now);
+  const days = new HostDays(spy.store, now);
+  const [from, to] = [D0, D0 + 4 * DAY];
+  await days.summary(HOST, from, to, timeline.sink(HOST, 3_600_000));
+  const points = await timeline.series(HOST, from, to, 3_600_000);
+  spy.reset();
+  // Nothing new: every day and bucket from memory.
+  await days.summary(HOST, from, to);
+  await timeline.series(HOST, from, to, 3_600_000);
+  assert.equal(spy.asked(), 0);
+  // Day 2, 05:00-06:00: the host sends one more flow, to a peer it never had, on a port it never used.
+  const late: FlowRecord = {
+    ...emptyRecord(),
+    flowStartMilliseconds: D0 + DAY + 5 * 3_600_000 + 10,
+    flowEndMilliseconds: D0 + DAY + 5 * 3_600_000 + 20,
+    sourceIPAddress: HOST,
+    destinationIPAddress: '203.0.113.99',
+    sourceTransportPort: 50000,
+    destinationTransportPort: 8443,
+    protocolIdentifier: 6,
+    packetDeltaCount: 3,
+    octetDeltaCount: 999,
+  };
+  const b = new FlowBatch(16);
+  b.push(late);
+  await store.append(b);
+  await store.flush();
+  flows.push(late);
+  spy.reset();
+  const got = await days.summary(HOST, from, to, timeline.sink(HOST, 3_600_000));
+  const want = expected(from, to);
+  assert.deepEqual([got.out, got.in], [want.out, want.in]);
+  assert.deepEqual(flowsOf(got.peers), want.peers);
+  assert.deepEqual(flowsOf(got.ports as unknown as Map<string, { flows: number }>), want.ports);
+  assert.deepEqual(got.peers.get('203.0.113.99'), { flows: 1, packets: 3, bytes: 999 });
+  // Only the changed day was read again; the timeline's buckets came with it.
+  assert.equal(spy.asked(), 1);
+  const after = await timeline.series(HOST, from, to, 3_600_000);
+  assert.equal(spy.asked(), 1);
+  const i = 24 + 5;
+  assert.deepEqual(
+    [
+      after[i]!.flowsOut - points[i]!.flowsOut,
+      after[i]!.bytesOut - points[i]!.bytesOut,
+      after[i]!.peers - points[i]!.peers,
+    ],
+    [1, 999, 1],
+  );
+  assert.deepEqual(
+    after.filter((_, k) => k !== i),
+    points.filter((_, k) => k !== i),
+  );
+});

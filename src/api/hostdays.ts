@@ -3,8 +3,10 @@
  * bytes it sent and received, per peer and per destination port, summed in
  * the engine by one query over the flows that have it on either side (its
  * flows selected once, then grouped by peer, by port and, for the IP page's
- * timeline, by bucket: the page's first view scans the range once). A whole day that closed more than a grace period ago cannot change
- * any more (late flows aside), so it is kept in memory per host; a range asks
+ * timeline, by bucket: the page's first view scans the range once). A
+ * whole day that closed more than a grace period ago is kept in memory per
+ * host, with the number of flows the store held for the day when it was
+ * read: a different number (late flows) reads the day again; a range asks
  * the engine only for its days not kept yet and its partial first and last
  * days, one query per contiguous stretch. Sums over days are exact (flows,
  * packets and bytes add up), so the top peers and ports of a 30-day range
@@ -16,6 +18,7 @@ import { compileFilter } from '../store/filter/index.js';
 import { big, num } from '../store/queries.js';
 import { raw, sql } from '../store/sql.js';
 import type { FlowStore, Totals } from '../store/types.js';
+import { DayCounts } from './rollups.js';
 import type { HostBucket } from './timeline.js';
 
 const DAY = 86_400_000;
@@ -33,8 +36,8 @@ export interface HostSummary {
 /** Buckets of a timeline the same query fills in passing (timeline.ts keeps the closed ones). */
 export interface BucketSink {
   size: number;
-  /** A whole bucket inside what was asked (every one, an empty one as zeros). */
-  put(t: number, b: HostBucket): void;
+  /** A whole bucket inside what was asked (every one, an empty one as zeros), with its day's stored flows when read. */
+  put(t: number, b: HostBucket, dayFlows: number): void;
 }
 
 interface Answer {
@@ -74,6 +77,8 @@ export function topOf<K extends string | number>(m: Map<K, Totals>, n: number): 
 
 export class HostDays {
   private readonly days = new Map<string, HostSummary>();
+  /** Per kept day: the day's stored flows when it was read. */
+  private readonly stamps = new Map<string, number>();
   private readonly pending = new Map<string, Promise<Answer>>();
   /** Peer and port entries kept over every host and day (oldest day dropped first). */
   private entries = 0;
@@ -82,6 +87,7 @@ export class HostDays {
     private readonly store: FlowStore,
     private readonly now: () => number = Date.now,
     private readonly maxEntries = 2_000_000,
+    private readonly counts = new DayCounts(store),
   ) {}
 
   /**
@@ -91,6 +97,8 @@ export class HostDays {
    */
   async summary(ip: string, from: number, to: number, buckets?: BucketSink): Promise<HostSummary> {
     const now = this.now();
+    // Read before the flows: a day kept with this count holds at least what the store held then.
+    const counts = await this.counts.get();
     const key = (d: number) => `${ip}|${d}`;
     const out = emptySummary();
     const spans: [number, number][] = [];
@@ -98,7 +106,7 @@ export class HostDays {
     for (let d = from - (from % DAY); d < to; d += DAY) {
       const whole = d >= from && d + DAY <= to;
       const kept = whole ? this.days.get(key(d)) : undefined;
-      if (kept) {
+      if (kept && this.stamps.get(key(d)) === (counts.get(d) ?? 0)) {
         merge(out, kept);
         continue;
       }
@@ -113,26 +121,39 @@ export class HostDays {
     got.forEach(({ byDay, buckets: b }, i) => {
       for (const [d, s] of byDay) {
         merge(out, s);
-        if (keep.has(d) && !this.days.has(key(d))) this.remember(key(d), s);
+        if (keep.has(d) && this.stamps.get(key(d)) !== (counts.get(d) ?? 0))
+          this.remember(key(d), s, counts.get(d) ?? 0);
       }
       if (!buckets) return;
       const [lo, hi] = spans[i]!;
       const size = buckets.size;
       for (let t = lo % size === 0 ? lo : lo - (lo % size) + size; t + size <= hi; t += size)
-        buckets.put(t, b.get(t) ?? { flowsOut: 0, flowsIn: 0, bytesOut: 0, bytesIn: 0, peers: 0 });
+        buckets.put(
+          t,
+          b.get(t) ?? { flowsOut: 0, flowsIn: 0, bytesOut: 0, bytesIn: 0, peers: 0 },
+          counts.get(t - (t % DAY)) ?? 0,
+        );
     });
     return out;
   }
 
-  private remember(k: string, s: HostSummary): void {
+  private remember(k: string, s: HostSummary, flows: number): void {
+    const stale = this.days.get(k);
+    if (stale) {
+      this.days.delete(k);
+      this.stamps.delete(k);
+      this.entries -= stale.peers.size + stale.ports.size + 1;
+    }
     const size = s.peers.size + s.ports.size + 1;
     while (this.entries + size > this.maxEntries && this.days.size > 0) {
       const [oldest, v] = this.days.entries().next().value!;
       this.days.delete(oldest);
+      this.stamps.delete(oldest);
       this.entries -= v.peers.size + v.ports.size + 1;
     }
     if (size > this.maxEntries) return;
     this.days.set(k, s);
+    this.stamps.set(k, flows);
     this.entries += size;
   }
 

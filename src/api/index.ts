@@ -65,7 +65,12 @@ export interface ApiOptions {
   log?: (line: string) => void;
   /** Failed token checks per client; 20 a minute by default, shared with `/metrics` ({@link limiterOf}). */
   failures?: FailureLimiter;
+  /** How often the closed days' traffic rollups are brought up to date in the background; 60 s by default. */
+  rollupEveryMs?: number;
 }
+
+/** The closed days a background pass rolls up: the longest range the traffic graph shows by the hour. */
+const ROLLUP_DAYS = 31;
 
 const limiters = new WeakMap<FastifyInstance, FailureLimiter>();
 
@@ -161,7 +166,10 @@ const SECURITY_HEADERS = {
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
 };
 
-export async function registerApi(app: FastifyInstance, o: ApiOptions): Promise<{ close(): void }> {
+export async function registerApi(
+  app: FastifyInstance,
+  o: ApiOptions,
+): Promise<{ close(): void; rollUp(): Promise<void>; data: ApiData }> {
   const tokens = tokensOf(o.config, o.envToken);
   const failures = limiterOf(app, o.failures);
   const enricher = o.enricher ?? (await Enricher.open(o.config.enrich));
@@ -251,10 +259,43 @@ export async function registerApi(app: FastifyInstance, o: ApiOptions): Promise<
   });
 
   ingest.start();
-  app.addHook('onClose', async () => ingest.stop());
+  // The closed days' traffic of every scope a token has (and all of it), rolled up in the background at
+  // start and as days close or late flows arrive, so no page view is the one that sums a month of flows.
+  const rollupScopes = [
+    undefined,
+    ...tokens.principals
+      .filter((pr) => !pr.admin)
+      .map((pr) => new Scope(pr, directory).organisations().flatMap((org) => directory.cidrsOf(org) ?? [])),
+  ];
+  const now = o.data?.now ?? Date.now;
+  let rolling = Promise.resolve();
+  const rollUp = () => {
+    rolling = rolling
+      .then(() => data.traffic.rollups.warm(rollupScopes, now(), ROLLUP_DAYS))
+      .catch((e: Error) => log(`api: rolling up the closed days' traffic: ${e.message}`));
+    return rolling;
+  };
+  void rollUp();
+  // The alerts read at start, not at the first page view (from the kept days' documents when there are).
+  data.reports().catch((e: Error) => log(`api: reading the reports: ${e.message}`));
+  const timer = setInterval(rollUp, o.rollupEveryMs ?? 60_000);
+  timer.unref();
+  app.addHook('onClose', async () => {
+    ingest.stop();
+    clearInterval(timer);
+    await rolling;
+    await data.reportDays.written();
+  });
   const who = tokens.open
     ? 'open (no token configured, loopback only)'
     : `${tokens.principals.length} token${tokens.principals.length === 1 ? '' : 's'}`;
   log(`API at /api/ (${who}); dashboard ${hasWeb ? 'at /' : 'not built (npm run build:web)'}`);
-  return { close: () => ingest.stop() };
+  return {
+    close: () => {
+      ingest.stop();
+      clearInterval(timer);
+    },
+    rollUp,
+    data,
+  };
 }

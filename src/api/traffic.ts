@@ -1,16 +1,19 @@
 /**
  * @module Traffic over time for the dashboard: flows, packets and bytes per
- * bucket (5 minutes, an hour or a day, by the length of the range), summed in
- * the engine by one grouped query over the flows (`te - te % bucket`, the
- * same in DuckDB and ClickHouse). A bucket that closed more than a grace
- * period ago cannot change any more (late flows aside), so it is kept in
- * memory per scope; only the missing and the still-open buckets are asked
- * for, each request in one query.
+ * bucket (5 minutes, an hour or a day, by the length of the range). The
+ * buckets of whole closed days are sums of the days' rollups (rollups.ts:
+ * kept in the store, summed again when late flows change a day); those of
+ * the day still open are summed in the engine by one grouped query over the
+ * flows (`te - te % bucket`, the same in DuckDB and ClickHouse), and the
+ * ones of them that closed more than a grace period ago are kept in memory
+ * per scope until their day closes; only the missing and the still-open
+ * buckets are asked for, each request in one query.
  */
 
 import { compileFilter } from '../store/filter/index.js';
 import { sql } from '../store/sql.js';
 import type { FlowStore, Totals } from '../store/types.js';
+import { type DayRollups, type DayTraffic, dayClosed, ROLLUP_MS } from './rollups.js';
 
 export const BUCKETS = { window: 300_000, hour: 3_600_000, day: 86_400_000 } as const;
 
@@ -33,6 +36,8 @@ export class TrafficCache {
 
   constructor(
     private readonly store: FlowStore,
+    /** The closed days' traffic. */
+    readonly rollups: DayRollups,
     private readonly now: () => number = Date.now,
     /** At most this many cached buckets (oldest dropped first). */
     private readonly maxEntries = 200_000,
@@ -54,9 +59,26 @@ export class TrafficCache {
     const end = to % size === 0 ? to : to - (to % size) + size;
     const now = this.now();
     const key = (t: number) => `${scopeKey}|${size}|${t}`;
+    const dayOf = (t: number) => t - (t % BUCKETS.day);
+    const closedDays: number[] = [];
+    for (let d = dayOf(start); d < end; d += BUCKETS.day) if (dayClosed(d, now)) closedDays.push(d);
+    const rolled =
+      closedDays.length > 0 ? await this.rollups.get(closedDays, networks) : new Map<number, DayTraffic>();
     const missing: number[] = [];
-    for (let t = start; t < end; t += size) if (!this.settled.has(key(t))) missing.push(t);
+    for (let t = start; t < end; t += size)
+      if (!rolled.has(dayOf(t)) && !this.settled.has(key(t))) missing.push(t);
     const got = new Map<number, Totals>();
+    for (let t = start; t < end; t += size) {
+      const day = rolled.get(dayOf(t));
+      if (!day) continue;
+      const tot = { flows: 0, packets: 0, bytes: 0 };
+      for (let i = ((t - dayOf(t)) / ROLLUP_MS) * 3, n = i + (size / ROLLUP_MS) * 3; i < n; i += 3) {
+        tot.flows += day[i]!;
+        tot.packets += day[i + 1]!;
+        tot.bytes += day[i + 2]!;
+      }
+      got.set(t, tot);
+    }
     if (missing.length) {
       const lo = missing[0]!;
       const hi = missing.at(-1)! + size;

@@ -202,6 +202,10 @@ export const DOC_KINDS = [
   'alert-marks',
   /** Each serve instance's per-exporter collector counters (src/collect/snapshot.ts). */
   'exporters',
+  /** The API's traffic per 5-minute window of each closed day and scope (src/api/rollups.ts). */
+  'rollups',
+  /** The API's light report rows of each closed day, with the window versions they were read at (src/api/reportdays.ts). */
+  'report-days',
 ] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 

@@ -254,6 +254,8 @@ const en = {
     suppress: 'Suppress',
     suppressedBy: (by: string, why: string) => `Not alerted: a suppression rule by ${by} covers it (${why}).`,
     rules: 'Suppression rules',
+    rulesNoRange:
+      'Every rule is listed whatever the time range: a rule applies from when it was made until it expires or is removed.',
     remove: 'Remove',
     active: 'active',
     expired: 'expired',
@@ -522,6 +524,7 @@ const zhTW: Words = {
     suppress: '抑制',
     suppressedBy: (by, why) => `未發送告警：${by} 設定的抑制規則涵蓋此報告（${why}）。`,
     rules: '抑制規則',
+    rulesNoRange: '不論時間範圍，列出所有規則：規則自建立起生效，直到到期或被移除。',
     remove: '移除',
     active: '生效中',
     expired: '已到期',

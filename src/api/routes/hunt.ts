@@ -7,8 +7,9 @@
  */
 
 import { z } from 'zod';
+import type { Report } from '../../detect/report.js';
 import type { Signature } from '../../hunt/catalog.js';
-import { signatureMaster } from '../../hunt/master.js';
+import { signatureMaster, suspiciousIps } from '../../hunt/master.js';
 import { keyOf, type SignatureKey, signatureKey, signatureText, sortKeyOf } from '../../hunt/signature.js';
 import type { FindingRow } from '../data.js';
 import * as p from '../params.js';
@@ -297,6 +298,8 @@ export const huntRoutes: Route[] = [
       ip: p.cidr.optional(),
       org: p.organisation.optional(),
       signature: p.signature.optional(),
+      from: findingFilters.from.describe('only the findings of this day and after (YYYY-MM-DD)'),
+      to: findingFilters.to.describe('only the findings of this day and before, inclusive'),
       sort: p.sortOf(['daysSeen', 'lastSeen', 'maxDestinations', 'flows', 'ip'] as const),
       order: p.order,
       ...p.page,
@@ -306,7 +309,7 @@ export const huntRoutes: Route[] = [
       const inNet = addressFilter(c.query.ip);
       // By identity: a profile asked for with other percentages (or none) is the same signature.
       const sig = c.query.signature ? signatureKey(c.query.signature) : undefined;
-      const rows = (await c.data.suspects())
+      const rows = (await suspectsIn(c, c.query.from, c.query.to))
         .map((s) => {
           const o = c.directory.orgOf(s.ip);
           return { ...s, ...(o ? { org: o } : {}) };
@@ -332,18 +335,31 @@ export const huntRoutes: Route[] = [
     tag: 'hunt',
     summary:
       'Families: hosts linked by shared or alike (non-bare-probe) signatures, largest first, with the days members were found',
-    query: z.strictObject({ ip: p.cidr.optional(), org: p.organisation.optional(), ...p.page }),
+    query: z.strictObject({
+      ip: p.cidr.optional(),
+      org: p.organisation.optional(),
+      from: findingFilters.from.describe('only the members found on this day or after (YYYY-MM-DD)'),
+      to: findingFilters.to.describe('only the members found on this day or before, inclusive'),
+      ...p.page,
+    }),
     async handler(c) {
       const org = checkOrg(c.query.org, c.scope, c.directory);
       const inNet = addressFilter(c.query.ip);
-      // Days as the principal may see them: those of the members it sees.
+      const { from, to } = c.query;
+      if (from !== undefined && to !== undefined && to < from)
+        throw p.badRequest('query.to must not be before query.from');
+      // Days as the principal may see them: those of the members it sees, in the days asked for.
       const daysOf = new Map<string, Set<string>>();
-      for (const f of await c.data.findings()) getOrSet(daysOf, f.ip, () => new Set<string>()).add(f.day);
+      for (const f of await c.data.findings())
+        if ((from === undefined || f.day >= from) && (to === undefined || f.day <= to))
+          getOrSet(daysOf, f.ip, () => new Set<string>()).add(f.day);
+      const ranged = from !== undefined || to !== undefined;
+      // A family is made from every finding (who is linked to whom); a range keeps the members found in it.
       const fams = (await c.data.families())
         .map((f) => {
           const members = f.members.filter((ip) => {
             const o = c.directory.orgOf(ip);
-            return c.scope.seesOrg(o) && (org === undefined || o === org);
+            return c.scope.seesOrg(o) && (org === undefined || o === org) && (!ranged || daysOf.has(ip));
           });
           const days = new Set<string>();
           for (const ip of members) for (const d of daysOf.get(ip) ?? []) days.add(d);
@@ -361,3 +377,17 @@ export const huntRoutes: Route[] = [
     },
   }),
 ];
+
+/** The suspicious-IP table over every finding, or (a day range) over the findings and reports of those days. */
+async function suspectsIn(c: RouteContext<unknown, unknown>, from?: string, to?: string) {
+  if (from === undefined && to === undefined) return c.data.suspects();
+  if (from !== undefined && to !== undefined && to < from)
+    throw p.badRequest('query.to must not be before query.from');
+  const inDays = (day: string) => (from === undefined || day >= from) && (to === undefined || day <= to);
+  const findings = (await c.data.findings()).filter((f) => inDays(f.day));
+  // suspiciousIps reads only the role and address of a report, which the light rows keep.
+  const reports = (await c.data.reports()).filter((r) =>
+    inDays(new Date(r.windowStart).toISOString().slice(0, 10)),
+  ) as unknown as Report[];
+  return suspiciousIps(findings, reports);
+}

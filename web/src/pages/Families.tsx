@@ -1,7 +1,8 @@
 /**
  * @module Families: hosts linked by the signatures they share (or alike
  * profiles of one port), largest first, with each family's signatures
- * (profiles as their exchanges and shares), members and days.
+ * (profiles as their exchanges and shares), members and days: the members
+ * found on the days of the global time range.
  */
 
 import type { Paged } from '../api';
@@ -10,6 +11,7 @@ import { Back, FilteredBy, IpLink, SigLink } from '../components/Links';
 import { Pager, Status } from '../components/Table';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
+import { rangeDays, useRange } from '../range';
 import { href, navigate, useLocation } from '../router';
 
 interface Family {
@@ -27,7 +29,9 @@ export function Families() {
   const { query } = useLocation();
   const offset = Number(query.get('offset') ?? 0);
   const ip = query.get('ip') ?? '';
-  const r = useApi<Paged<Family>>('/families', { offset, limit: 20, ip });
+  // The members found on the days the global range touches (findings are per day).
+  const days = rangeDays(useRange());
+  const r = useApi<Paged<Family>>('/families', { offset, limit: 20, ip, ...days });
   if (!r.data) return <Status loading={r.loading} error={r.error} />;
   return (
     <section>
@@ -45,7 +49,11 @@ export function Families() {
           <h2>
             {t.families.family(f.id)} · <SigLink signature={f.profile} protocol={6} /> · {f.size}{' '}
             {t.col.members} · {f.days.length} {t.col.days}{' '}
-            <ExportButtons path="/exports/findings" stix="/exports/suspects" query={{ family: f.id }} />
+            <ExportButtons
+              path="/exports/findings"
+              stix="/exports/suspects"
+              query={{ family: f.id, ...days }}
+            />
           </h2>
           <p className="muted">
             {t.col.days}:{' '}

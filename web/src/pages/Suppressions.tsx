@@ -22,6 +22,9 @@ export function Suppressions() {
     <section data-testid="suppressions">
       <Back to={href(['alerts'])} label={t.nav.alerts} />
       <h1>{t.flow.rules}</h1>
+      <p className="muted" data-testid="rules-no-range">
+        {t.flow.rulesNoRange}
+      </p>
       <div className="panel">
         <h2>{t.flow.suppressTitle}</h2>
         <SuppressForm ip="" done={() => r.reload?.()} />
