@@ -14,7 +14,7 @@
  * Run: node dist/bench/import-stages.js FILE [--commit 500000] [--threads N]
  */
 
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -50,7 +50,6 @@ const perFlow = (m: { cpuUs: number; wallUs: number }, n: number) => ({
 
 try {
   const head = Buffer.alloc(65536);
-  const { openSync, readSync, closeSync } = await import('node:fs');
   const fd = openSync(file, 'r');
   readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
@@ -88,13 +87,16 @@ try {
   // One commit at a time, as an import does: stage `commitRows`, then write them.
   const sum: Record<string, { cpuUs: number; wallUs: number }> = {};
   const add = (k: string, m: { cpuUs: number; wallUs: number }) => {
-    const s = (sum[k] ??= { cpuUs: 0, wallUs: 0 });
+    const s = sum[k] ?? { cpuUs: 0, wallUs: 0 };
+    sum[k] = s;
     s.cpuUs += m.cpuUs;
     s.wallUs += m.wallUs;
   };
   const WRITES: Record<string, string> = {
     parquetSortedZstd: 'ORDER BY te|COMPRESSION zstd',
     parquetUnsortedZstd: '|COMPRESSION zstd',
+    parquetSortedZstdV2: 'ORDER BY te|COMPRESSION zstd, PARQUET_VERSION v2',
+    parquetUnsortedZstdV2: '|COMPRESSION zstd, PARQUET_VERSION v2',
     parquetSortedSnappy: 'ORDER BY te|COMPRESSION snappy',
     parquetUnsortedSnappy: '|COMPRESSION snappy',
     parquetUnsortedLz4: '|COMPRESSION lz4_raw',
