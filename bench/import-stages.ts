@@ -97,6 +97,7 @@ try {
     parquetUnsortedZstd: '|COMPRESSION zstd',
     parquetSortedZstdV2: 'ORDER BY te|COMPRESSION zstd, PARQUET_VERSION v2',
     parquetUnsortedZstdV2: '|COMPRESSION zstd, PARQUET_VERSION v2',
+    parquetSortedZstdV2Level1: 'ORDER BY te|COMPRESSION zstd, COMPRESSION_LEVEL 1, PARQUET_VERSION v2',
     parquetSortedSnappy: 'ORDER BY te|COMPRESSION snappy',
     parquetUnsortedSnappy: '|COMPRESSION snappy',
     parquetUnsortedLz4: '|COMPRESSION lz4_raw',
