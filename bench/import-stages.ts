@@ -11,10 +11,11 @@
  *   sorted by time (what the store does), the same write unsorted, and with
  *   other codecs, and the staged rows deleted.
  * The whole `flowhunt import` of the same file is timed too (`import-run.ts`).
+ * The previous result of the same format is kept in the new one as `before`.
  * Run: node dist/bench/import-stages.js FILE [--commit 500000] [--threads N]
  */
 
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -24,7 +25,7 @@ import { detectFormat } from '../src/import/format.js';
 import { parseTimeZone } from '../src/import/times.js';
 import { appendBatch } from '../src/store/duckdb/chunk.js';
 import { importRun } from './import-run.js';
-import { arg, writeResult } from './machine.js';
+import { arg, ROOT, writeResult } from './machine.js';
 
 const file = process.argv[2];
 if (!file || file.startsWith('--')) throw new Error('usage: import-stages.js FILE [--commit N]');
@@ -184,7 +185,12 @@ try {
     },
   };
   const name = `import-stages-${format.name}`;
-  const path = writeResult(name, result);
+  // The last run's figures stay as `before` (its own `before` dropped: one step back is kept).
+  const last = join(ROOT, 'bench', 'results', `${name}.json`);
+  const before = existsSync(last)
+    ? (({ before: _, ...prev }) => prev)(JSON.parse(readFileSync(last, 'utf8')) as Record<string, unknown>)
+    : undefined;
+  const path = writeResult(name, { ...result, ...(before ? { before } : {}) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${path}\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
