@@ -1,0 +1,206 @@
+/**
+ * @module Benchmark: where an import's microseconds per flow go, stage by
+ * stage, for one file (an nfdump CSV or an IPFIX file; give it one).
+ *
+ * Stages, each timed alone in this process, CPU (user + system of every
+ * thread, from `process.cpuUsage`) and wall, per flow:
+ * - `read`: the format's reader (parse and batch), nothing stored;
+ * - `stage`: the batches appended into DuckDB's staging table (chunk.ts);
+ * - per commit of `--commit` flows (the import's buffer), the store's flush
+ *   split into its statements: the day's count/min/max, the Parquet write
+ *   sorted by time (what the store does), the same write unsorted, and with
+ *   other codecs, and the staged rows deleted.
+ * The whole `flowhunt import` of the same file is timed too (`import-run.ts`).
+ * The previous result of the same format is kept in the new one as `before`.
+ * Run: node dist/bench/import-stages.js FILE [--commit 500000] [--threads N]
+ */
+
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { FlowBatch } from '../src/flow/batch.js';
+import { sqlType, storageColumns } from '../src/flow/schema.js';
+import { detectFormat } from '../src/import/format.js';
+import { parseTimeZone } from '../src/import/times.js';
+import { appendBatch } from '../src/store/duckdb/chunk.js';
+import { importRun } from './import-run.js';
+import { arg, ROOT, writeResult } from './machine.js';
+
+const file = process.argv[2];
+if (!file || file.startsWith('--')) throw new Error('usage: import-stages.js FILE [--commit N]');
+const commitRows = arg('commit', 500_000);
+const threads = arg('threads', 0);
+const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
+const loadBefore = load();
+const dir = mkdtempSync(join(tmpdir(), 'fh-bench-stages-'));
+
+/** CPU µs (all threads) and wall µs of `fn`. */
+async function measure(fn: () => Promise<void> | void): Promise<{ cpuUs: number; wallUs: number }> {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  await fn();
+  const d = process.cpuUsage(c);
+  return { cpuUs: d.user + d.system, wallUs: (performance.now() - t) * 1000 };
+}
+
+const perFlow = (m: { cpuUs: number; wallUs: number }, n: number) => ({
+  cpuUsPerFlow: Math.round((m.cpuUs / n) * 1000) / 1000,
+  wallUsPerFlow: Math.round((m.wallUs / n) * 1000) / 1000,
+});
+
+try {
+  const head = Buffer.alloc(65536);
+  const fd = openSync(file, 'r');
+  readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  const format = detectFormat(head, file);
+  if (!format) throw new Error(`${file}: no known format`);
+  const batches: FlowBatch[] = [];
+  let flows = 0;
+  const tz = parseTimeZone('UTC')!;
+  const read = await measure(() =>
+    format.read(
+      file,
+      {
+        batch: (b) => {
+          batches.push(b);
+          flows += b.length;
+        },
+        reject: (where, msg) => {
+          throw new Error(`${file}:${where}: ${msg}`);
+        },
+      },
+      { tz },
+    ),
+  );
+
+  const config: Record<string, string> = {};
+  if (threads > 0) config['threads'] = String(threads);
+  const db = await DuckDBInstance.create(':memory:', config);
+  const conn = await db.connect();
+  const cols = storageColumns()
+    .map((c) => `${c.name} ${sqlType(c.def.kind, 'duckdb')}`)
+    .join(', ');
+  await conn.run(`CREATE TABLE stage (${cols})`);
+  const types = (await conn.runAndReadAll('SELECT * FROM stage LIMIT 0')).columnTypes();
+
+  // One commit at a time, as an import does: stage `commitRows`, then write them.
+  const sum: Record<string, { cpuUs: number; wallUs: number }> = {};
+  const add = (k: string, m: { cpuUs: number; wallUs: number }) => {
+    const s = sum[k] ?? { cpuUs: 0, wallUs: 0 };
+    sum[k] = s;
+    s.cpuUs += m.cpuUs;
+    s.wallUs += m.wallUs;
+  };
+  const WRITES: Record<string, string> = {
+    parquetSortedZstd: 'ORDER BY te|COMPRESSION zstd',
+    parquetUnsortedZstd: '|COMPRESSION zstd',
+    parquetSortedZstdV2: 'ORDER BY te|COMPRESSION zstd, PARQUET_VERSION v2',
+    parquetUnsortedZstdV2: '|COMPRESSION zstd, PARQUET_VERSION v2',
+    parquetSortedZstdV2Level1: 'ORDER BY te|COMPRESSION zstd, COMPRESSION_LEVEL 1, PARQUET_VERSION v2',
+    parquetSortedSnappy: 'ORDER BY te|COMPRESSION snappy',
+    parquetUnsortedSnappy: '|COMPRESSION snappy',
+    parquetUnsortedLz4: '|COMPRESSION lz4_raw',
+    parquetUnsortedUncompressed: '|COMPRESSION uncompressed',
+    sortOnly: 'ORDER BY te|',
+  };
+  let bi = 0;
+  let commits = 0;
+  let bytes: Record<string, number> = {};
+  while (bi < batches.length) {
+    let rows = 0;
+    const mine: FlowBatch[] = [];
+    while (bi < batches.length && rows < commitRows) {
+      mine.push(batches[bi]!);
+      rows += batches[bi++]!.length;
+    }
+    add(
+      'stage',
+      await measure(async () => {
+        const app = await conn.createAppender('stage');
+        for (const b of mine) appendBatch(app, types, b);
+        app.closeSync();
+      }),
+    );
+    add(
+      'dayStats',
+      await measure(async () => {
+        await conn.runAndReadAll('SELECT count(*) n, min(te) a, max(te) b FROM stage WHERE te >= 0');
+      }),
+    );
+    for (const [k, spec] of Object.entries(WRITES)) {
+      const [order, codec] = spec.split('|');
+      const out = join(dir, `${k}-${commits}.parquet`);
+      add(
+        k,
+        await measure(async () => {
+          if (k === 'sortOnly')
+            await conn.run(`CREATE OR REPLACE TEMP TABLE sorted AS SELECT * FROM stage ORDER BY te`);
+          else
+            await conn.run(
+              `COPY (SELECT * FROM stage WHERE te >= 0 ${order}) TO '${out}' (FORMAT parquet, ${codec}, ROW_GROUP_SIZE 122880)`,
+            );
+        }),
+      );
+      if (k !== 'sortOnly') {
+        bytes[k] = (bytes[k] ?? 0) + statSync(out).size;
+        rmSync(out);
+      }
+    }
+    add(
+      'unstage',
+      await measure(async () => {
+        await conn.run('DELETE FROM stage WHERE te >= 0');
+        await conn.run('DELETE FROM stage');
+      }),
+    );
+    commits++;
+  }
+  conn.closeSync();
+  db.closeSync();
+  bytes = Object.fromEntries(Object.entries(bytes).map(([k, v]) => [k, Math.round((v / flows) * 100) / 100]));
+
+  const whole = importRun([file, '--data', join(dir, 'data'), '--tz', 'UTC']);
+  const stages = Object.fromEntries(Object.entries(sum).map(([k, m]) => [k, perFlow(m, flows)]));
+  const result = {
+    loadAverage: { before: loadBefore, after: load() },
+    file,
+    format: format.name,
+    fileBytes: statSync(file).size,
+    flows,
+    commitRows,
+    commits,
+    duckdbThreads: threads || 'default (all cores)',
+    note: 'µs per flow, each stage alone in this process; CPU is every thread of the process. The store does: stage + dayStats + parquetSortedZstd + unstage per commit',
+    read: perFlow(read, flows),
+    stages,
+    parquetBytesPerFlow: bytes,
+    wholeImport: {
+      seconds: Math.round(whole.seconds * 1000) / 1000,
+      flowsPerSecond: Math.round(whole.flows / whole.seconds),
+      cpuUsPerFlow:
+        whole.cpuSeconds === null ? null : Math.round((whole.cpuSeconds / whole.flows) * 1e9) / 1000,
+      maxRssMiB: whole.maxRssMiB,
+    },
+  };
+  const name = `import-stages-${format.name}`;
+  // The last run's figures stay as `before` (its own `before` dropped: one step back is kept).
+  const last = join(ROOT, 'bench', 'results', `${name}.json`);
+  const before = existsSync(last)
+    ? (({ before: _, ...prev }) => prev)(JSON.parse(readFileSync(last, 'utf8')) as Record<string, unknown>)
+    : undefined;
+  const path = writeResult(name, { ...result, ...(before ? { before } : {}) });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${path}\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
