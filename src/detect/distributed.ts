@@ -11,6 +11,7 @@ import { formatHiLo } from '../flow/address.js';
 import { big, num } from '../store/queries.js';
 import { raw, sql } from '../store/sql.js';
 import type { FlowStore } from '../store/types.js';
+import { APPROX_SLACK } from './rank.js';
 import type { Thresholds } from './thresholds.js';
 
 /** IPv4-mapped addresses (`::ffff:a.b.c.d`): the low half between these, the high half 0. */
@@ -52,7 +53,7 @@ export async function findCrowds(
   const short = sql`te >= ${w0} AND te < ${w1} AND dst_hi = 0 AND dst_lo >= ${V4_LO_MIN} AND dst_lo <= ${V4_LO_MAX} AND packets <= ${c.maxPackets}`;
   // Candidates with the engine's cheap approximate counts (a little below the bars), then the exact
   // counts for those alone: what is reported rests on exact numbers, the same on every engine.
-  const slack = 0.9;
+  const slack = APPROX_SLACK;
   const minFlows = Math.max(Math.floor(c.minSources * slack), Math.floor(minCovered * slack));
   const candidates = await store.queryFlows({ from: w0, to: w1 }, (from) =>
     d.withTables(
