@@ -174,6 +174,7 @@ function sampleQuery(store: FlowStore, from: Sql, w0: number, w1: number, modulu
       'bytes',
       'peers',
       'ports',
+      'small',
       'syn_only',
       'low_port',
     ]
