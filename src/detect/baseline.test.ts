@@ -94,7 +94,12 @@ test('a window is learned per role and service with exact counts, small packets 
     });
   await store.append(b);
   await store.flush();
-  const { tails, modulus } = await learnTails(store, [{ w0: W0, flows: b.length }], 300_000, defaultThresholds());
+  const { tails, modulus } = await learnTails(
+    store,
+    [{ w0: W0, flows: b.length }],
+    300_000,
+    defaultThresholds(),
+  );
   assert.equal(modulus, 1);
   const top = (k: string) => tails[k] && { n: tails[k].n, top: tails[k].top };
   assert.deepEqual(top('client.flows'), { n: 2, top: [5, 2] });
