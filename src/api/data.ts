@@ -80,7 +80,8 @@ export const DEFAULT_DATA_OPTIONS: DataOptions = { ttlMs: 5_000, minShare: 0.5 }
 
 /** Partitions' rows kept elsewhere than their own partitions (reportdays.ts), read at the first refresh. */
 interface KeptRows<T> {
-  load(listed: readonly DocVersion[]): Promise<Map<string, T[]>>;
+  /** The kept rows of the partitions `listed` (when it resolves) names at the versions they were kept at. */
+  load(listed: Promise<readonly DocVersion[]>): Promise<Map<string, T[]>>;
   save(parts: ReadonlyMap<string, T[]>, versions: ReadonlyMap<string, string>): Promise<void>;
 }
 
@@ -124,12 +125,16 @@ class PartitionCache<T> {
    * backfill's old windows, a replayed day) and drops the ones gone (retention).
    */
   private async refresh(now: number): Promise<void> {
-    const listed = await this.store.docVersions(this.kind);
+    const listing = this.store.docVersions(this.kind);
+    // The first refresh takes the partitions whose listed version the kept rows were made at; they
+    // are read and parsed while the listing stats the partitions.
+    const kept =
+      this.kept && !this.loaded ? this.kept.load(listing).catch(() => new Map<string, T[]>()) : undefined;
+    const listed = await listing;
     let preloaded = 0;
-    if (this.kept && !this.loaded) {
-      // The first refresh takes the partitions whose listed version the kept rows were made at.
+    if (kept) {
       const want = new Map(listed.map((v) => [v.partition, v.version]));
-      for (const [partition, rows] of await this.kept.load(listed).catch(() => new Map<string, T[]>())) {
+      for (const [partition, rows] of await kept) {
         this.parts.set(partition, rows);
         this.versions.set(partition, want.get(partition)!);
         preloaded++;
