@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { type AddrWords, cidrContains, formatAddress, parseCidr } from '../flow/address.js';
+import { type AddrWords, cidrContains, formatAddress, parseAddress, parseCidr } from '../flow/address.js';
 import { tempDir } from '../testing/helpers.js';
 import { Directory, DirectoryError, parseDirectoryCsv, parseDirectoryYaml } from './directory.js';
 
@@ -154,7 +154,7 @@ test('lookup equals a brute-force longest-prefix scan (random v4/v6 prefixes and
   );
 });
 
-test('thousands of prefixes: a lookup stays in the microseconds', () => {
+test('thousands of prefixes: every lookup equals a brute-force longest-prefix scan (speed is in bench/, not asserted)', () => {
   const orgs = [];
   for (let i = 0; i < 5000; i++)
     orgs.push({
@@ -172,12 +172,20 @@ test('thousands of prefixes: a lookup stays in the microseconds', () => {
   }
   const d = new Directory([...uniq.values()]);
   assert.ok(d.prefixes >= 9000);
-  const n = 100_000;
-  const t0 = performance.now();
+  const prefixes = [...uniq.values()].flatMap((o) =>
+    o.cidrs.map((cidr) => ({ c: parseCidr(cidr)!, org: o.name })),
+  );
+  const n = 1_000;
   let hits = 0;
-  for (let i = 0; i < n; i++)
-    if (d.lookup(`${10 + (i % 200)}.${i & 255}.${(i * 7) & 255}.${i & 255}`)) hits++;
-  const us = ((performance.now() - t0) * 1000) / n;
+  for (let i = 0; i < n; i++) {
+    const ip =
+      i % 2 ? `${10 + (i % 200)}.${i & 255}.${(i * 7) & 255}.${i & 255}` : `2001:db8:${i.toString(16)}::1`;
+    const w = parseAddress(ip)!;
+    let best: { bits: number; org: string } | undefined;
+    for (const p of prefixes)
+      if (cidrContains(p.c, w) && (!best || p.c.bits > best.bits)) best = { bits: p.c.bits, org: p.org };
+    assert.equal(d.lookup(ip)?.name, best?.org, ip);
+    if (best) hits++;
+  }
   assert.ok(hits > n / 2, `hits ${hits}`);
-  assert.ok(us < 50, `${us.toFixed(2)} µs per lookup`);
 });
