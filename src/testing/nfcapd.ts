@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseIPv4 } from '../flow/address.js';
@@ -154,6 +154,7 @@ export async function startNfcapd(dir: string, extra: readonly string[] = []): P
       p.kill('SIGTERM');
       const code = await exited;
       const files = (await readdir(dir)).filter((f) => /^nfcapd\.\d{12}$/.test(f));
+      if (files.length > 1) throw new NfcapdRotated(dir, files);
       if (files.length !== 1) throw new Error(`nfcapd (exit ${code}) wrote ${files.length} files: ${log}`);
       return join(dir, files[0]!);
     },
@@ -170,14 +171,33 @@ export async function captureWithNfcapd(
   dir: string,
   extra: readonly string[] = [],
 ): Promise<string> {
-  const n = await startNfcapd(dir, extra);
-  try {
-    await sendUdp(n.port, packets);
-  } catch (e) {
-    await n.stop().catch(() => undefined);
-    throw e;
+  for (let attempt = 0; ; attempt++) {
+    const n = await startNfcapd(dir, extra);
+    try {
+      await sendUdp(n.port, packets);
+    } catch (e) {
+      await n.stop().catch(() => undefined);
+      throw e;
+    }
+    try {
+      return await n.stop();
+    } catch (e) {
+      // The capture straddled nfcapd's hourly rotation: its flows are in two files. Once more (a
+      // capture takes seconds; it cannot straddle the next rotation too).
+      if (!(e instanceof NfcapdRotated) || attempt > 0) throw e;
+      await Promise.all(e.files.map((f) => rm(join(dir, f), { force: true })));
+    }
   }
-  return n.stop();
+}
+
+/** nfcapd rotated its file (at the top of the hour, `-t 3600`) while a test ran: several files. */
+export class NfcapdRotated extends Error {
+  constructor(
+    readonly dir: string,
+    readonly files: readonly string[],
+  ) {
+    super(`nfcapd rotated its file during the run: ${files.length} files in ${dir} (${files.join(', ')})`);
+  }
 }
 
 /** `nfdump -I` of a file (`-R`: of every file under a directory) as numbers: Flows, Packets, Bytes, Sequence failures... */
