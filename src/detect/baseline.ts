@@ -156,6 +156,21 @@ export function mergeTails(parts: readonly Record<string, Tail>[]): Record<strin
 const LOW_PORT = '((proto = 6 OR proto = 17) AND sport > 0 AND sport < 1024)';
 
 /**
+ * The sample query's column of each learned metric: its output list is
+ * made from this table and the tails are read back through it, so a metric
+ * cannot be learned from a column the query does not return.
+ */
+const SAMPLE_COLUMN: Record<BaselineMetric, string> = {
+  peers: 'peers',
+  flows: 'flows',
+  packets: 'packets',
+  smallPackets: 'small',
+  bytes: 'bytes',
+  ports: 'ports',
+  synOnly: 'syn_only',
+};
+
+/**
  * Per host of each role in `[w0, w1)`, sampled one address in `modulus`,
  * the exact metrics (sources: `role` 0, destinations 1), and per sampled
  * source and service the distinct targets (`role` 2).
@@ -165,19 +180,7 @@ function sampleQuery(store: FlowStore, from: Sql, w0: number, w1: number, modulu
   const sample = (lo: string) => (modulus > 1 ? `AND ${lo} % ${modulus} = 0` : '');
   const sum = (cond: string) => `sum(CASE WHEN ${cond} THEN 1 ELSE 0 END)`;
   const branch = (sampled: Sql, role: number, cols: Record<string, string>, where: string, group: string) => {
-    const list = [
-      'role',
-      'proto',
-      'port',
-      'flows',
-      'packets',
-      'bytes',
-      'peers',
-      'ports',
-      'small',
-      'syn_only',
-      'low_port',
-    ]
+    const list = ['role', 'proto', 'port', ...Object.values(SAMPLE_COLUMN), 'low_port']
       // Output names of their own: ClickHouse substitutes a SELECT's aliases into its other expressions.
       .map((c) => `${d.uint(c === 'role' ? String(role) : (cols[c] ?? '0'))} AS b_${c}`)
       .join(', ');
@@ -278,13 +281,7 @@ export async function learnTails(
       const flowsOf = num(r['b_flows']);
       const kind: BaselineRole =
         role === 1 ? 'destination' : num(r['b_low_port']) >= 0.8 * flowsOf ? 'server' : 'client';
-      pushTail(tails, `${kind}.peers`, num(r['b_peers']));
-      pushTail(tails, `${kind}.flows`, flowsOf);
-      pushTail(tails, `${kind}.packets`, num(r['b_packets']));
-      pushTail(tails, `${kind}.smallPackets`, num(r['b_small']));
-      pushTail(tails, `${kind}.bytes`, num(r['b_bytes']));
-      pushTail(tails, `${kind}.ports`, num(r['b_ports']));
-      pushTail(tails, `${kind}.synOnly`, num(r['b_syn_only']));
+      for (const m of BASELINE_METRICS) pushTail(tails, `${kind}.${m}`, num(r[`b_${SAMPLE_COLUMN[m]}`]));
     }
     for (const r of rows) {
       if (num(r['b_role']) !== 2) continue;
