@@ -101,10 +101,12 @@ export class ReportDays {
       }
       list.push({ partition, version, rows });
     }
-    const changed = [...byDay].filter(([day, list]) => this.stored.get(day) !== signature(list));
+    const changed = [...byDay]
+      .map(([day, list]) => ({ day, list, sig: signature(list) }))
+      .filter(({ day, sig }) => this.stored.get(day) !== sig);
     const write = async () => {
-      for (const [day, list] of changed) {
-        const sig = signature(list);
+      for (const { day, list, sig } of changed) {
+        // An earlier save, queued before this one, may have written it since.
         if (this.stored.get(day) === sig) continue;
         const kept: KeptPartition[] = list.map((k) => ({
           ...k,

@@ -3,7 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { type AddrWords, cidrContains, formatAddress, parseAddress, parseCidr } from '../flow/address.js';
+import {
+  type AddrWords,
+  type Cidr,
+  cidrContains,
+  formatAddress,
+  parseAddress,
+  parseCidr,
+} from '../flow/address.js';
 import { tempDir } from '../testing/helpers.js';
 import { Directory, DirectoryError, parseDirectoryCsv, parseDirectoryYaml } from './directory.js';
 
@@ -114,12 +121,11 @@ test('bad entries are refused with the file and line', async (t) => {
   );
 });
 
-function bruteForce(prefixes: { cidr: string; org: string }[], w: AddrWords): string | undefined {
+/** The organisation of the longest prefix holding `w`, by looking at every prefix (parsed once by the caller). */
+function bruteForce(prefixes: readonly { c: Cidr; org: string }[], w: AddrWords): string | undefined {
   let best: { bits: number; org: string } | undefined;
-  for (const p of prefixes) {
-    const c = parseCidr(p.cidr)!;
-    if (cidrContains(c, w) && (!best || c.bits > best.bits)) best = { bits: c.bits, org: p.org };
-  }
+  for (const p of prefixes)
+    if (cidrContains(p.c, w) && (!best || p.c.bits > best.bits)) best = { bits: p.c.bits, org: p.org };
   return best?.org;
 }
 
@@ -147,7 +153,8 @@ test('lookup equals a brute-force longest-prefix scan (random v4/v6 prefixes and
           ...new Map(ps.map((p, i) => [parseCidr(p)!.text, { cidr: p, org: `org${i}` }])).values(),
         ];
         const d = new Directory(uniq.map((p) => ({ name: p.org, cidrs: [p.cidr], contacts: [] })));
-        for (const w of as) assert.equal(d.lookup(w)?.name, bruteForce(uniq, w), formatAddress(w));
+        const parsed = uniq.map((p) => ({ c: parseCidr(p.cidr)!, org: p.org }));
+        for (const w of as) assert.equal(d.lookup(w)?.name, bruteForce(parsed, w), formatAddress(w));
       },
     ),
     { numRuns: 300 },
@@ -180,12 +187,9 @@ test('thousands of prefixes: every lookup equals a brute-force longest-prefix sc
   for (let i = 0; i < n; i++) {
     const ip =
       i % 2 ? `${10 + (i % 200)}.${i & 255}.${(i * 7) & 255}.${i & 255}` : `2001:db8:${i.toString(16)}::1`;
-    const w = parseAddress(ip)!;
-    let best: { bits: number; org: string } | undefined;
-    for (const p of prefixes)
-      if (cidrContains(p.c, w) && (!best || p.c.bits > best.bits)) best = { bits: p.c.bits, org: p.org };
-    assert.equal(d.lookup(ip)?.name, best?.org, ip);
-    if (best) hits++;
+    const want = bruteForce(prefixes, parseAddress(ip)!);
+    assert.equal(d.lookup(ip)?.name, want, ip);
+    if (want) hits++;
   }
   assert.ok(hits > n / 2, `hits ${hits}`);
 });
