@@ -13,6 +13,7 @@ const all = [
   'import-query',
   'import-big',
   'detect',
+  'groupby',
   'hunt',
   'simulate',
   'ingest',
