@@ -11,7 +11,14 @@ import type { FlowStore } from '../store/types.js';
 import { BaselineSource, windowFlows } from './baseline.js';
 import { findCrowds } from './distributed.js';
 import { advance, type TrackState, trackKey } from './duration.js';
-import { type HostMetrics, type MetricKey, rankedOn, shownMetrics, zeroMetrics } from './metrics.js';
+import {
+  type HostMetrics,
+  type MetricKey,
+  type Role,
+  rankedOn,
+  shownMetrics,
+  zeroMetrics,
+} from './metrics.js';
 import { emptyProfile, type Profile, ppoText, profileHosts } from './profile.js';
 import { combinedTop, rankWindow } from './rank.js';
 import { newTargetShares } from './regular.js';
@@ -89,11 +96,13 @@ export async function detectWindow(
     t.baseline.mode === 'pinned' ? 'pinned' : (base?.from ?? 'minimums (no flows to learn from)');
   const { sources, destinations } = await rankWindow(store, w0, w1, t);
   let found: Found[] = [];
-  const profiles = await profileHosts(store, sources, destinations, w0, w1);
+  // Every kept host is judged on what the rules read; the hosts found are then profiled in full.
+  const profiles = await profileHosts(store, sources, destinations, w0, w1, 'classify');
   // A server's most-targeted service is its clients' ephemeral ports: only clients are judged on one.
-  const clients = sources.filter(
-    (s) => kindOf('source', profiles.get(`source|${s.ip}`)!.profile) === 'client',
-  );
+  const clients = sources.filter((s) => {
+    const p = profiles.get(`source|${s.ip}`)!;
+    return kindOf('source', p.exact, p.profile) === 'client';
+  });
   const services = await serviceTargets(store, clients, w0, w1);
   // Ranking chose the hosts with the engine's approximate distinct counts; everything classified
   // and reported is exact, the rank too: the host's best position among the kept hosts by exact metrics.
@@ -124,6 +133,7 @@ export async function detectWindow(
       !(f.m.role === 'source' && PROBING.has(f.c.type)) ||
       (shares.get(f.m.ip) ?? 1) >= t.baseline.newTargetShare,
   );
+  await profileInFull(store, found, w0, w1);
   found.push(...(await floodTargets(store, found, w0, w1, t, base)));
   const crowds = await findCrowds(
     store,
@@ -256,6 +266,18 @@ export async function detectWindow(
   }
   reports.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
   return { windowStart: w0, reports, ranked: { sources: sources.length, destinations: destinations.length } };
+}
+
+/**
+ * Replaces the classifying profile of each host found by its full profile
+ * (the report's): the same flows, so the same totals, distinct counts and
+ * top values the rules judged, and every dimension's top values.
+ */
+async function profileInFull(store: FlowStore, found: Found[], w0: number, w1: number): Promise<void> {
+  if (found.length === 0) return;
+  const of = (role: Role) => found.filter((f) => f.m.role === role).map((f) => f.m);
+  const full = await profileHosts(store, of('source'), of('destination'), w0, w1, 'full');
+  for (const f of found) f.v = { ...f.v, p: full.get(`${f.m.role}|${f.m.ip}`)!.profile };
 }
 
 /**

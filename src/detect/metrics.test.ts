@@ -24,6 +24,7 @@ const BY_HAND: Record<MetricKey, (f: FlowRecord, role: Role) => number | string>
   ports: (f, role) => (role === 'source' ? f.destinationTransportPort : f.sourceTransportPort),
   synOnlyFlows: (f) => (f.protocolIdentifier === 6 && (f.tcpControlBits & 0x12) === 0x02 ? 1 : 0),
   tcpFlows: (f) => (f.protocolIdentifier === 6 ? 1 : 0),
+  icmpFlows: (f) => (f.protocolIdentifier === 1 || f.protocolIdentifier === 58 ? 1 : 0),
   ampFlows: (f) => (f.protocolIdentifier === 17 && AMPLIFICATION_PORTS.has(f.sourceTransportPort) ? 1 : 0),
   ampBytes: (f) =>
     f.protocolIdentifier === 17 && AMPLIFICATION_PORTS.has(f.sourceTransportPort) ? f.octetDeltaCount : 0,
@@ -38,6 +39,20 @@ function byHand(key: MetricKey, flows: readonly FlowRecord[], role: Role, ip: st
 
 test('every metric of the table, for every kept host of a labelled window: the rank stage counts it on its ranked roles (distinct counts approximately), the profile stage exactly', async (t) => {
   const { flows } = labelledWindow(W0, 1);
+  // And a ping sweep (the labelled window has no ICMP): echo requests to 400 addresses, one flow each.
+  const sweep = flows.find((f) => f.protocolIdentifier === 6)!;
+  for (let i = 0; i < 400; i++)
+    flows.push({
+      ...sweep,
+      sourceIPAddress: '10.99.0.1',
+      destinationIPAddress: `172.20.${i >> 8}.${i & 255}`,
+      sourceTransportPort: 0,
+      destinationTransportPort: 2048,
+      protocolIdentifier: 1,
+      tcpControlBits: 0,
+      packetDeltaCount: 1,
+      octetDeltaCount: 84,
+    });
   const s = await DuckFlowStore.open(tempDir(t));
   try {
     const b = new FlowBatch(1 << 16);
@@ -63,6 +78,20 @@ test('every metric of the table, for every kept host of a labelled window: the r
           assert.ok(h[m.key] >= want * APPROX_SLACK, `ranked ${at}: ${h[m.key]} < ${APPROX_SLACK} × ${want}`);
         } else assert.equal(h[m.key], want, `ranked ${at}`);
       }
+    }
+    // The classifying depth: the same exact metrics, and of each dimension the rules read the same
+    // distinct count and top value; the others are left empty.
+    const judged = await profileHosts(s, sources, destinations, W0, W0 + WIN, 'classify');
+    for (const [key, full] of exact) {
+      const c = judged.get(key)!;
+      assert.deepEqual(c.exact, full.exact, key);
+      assert.equal(c.profile.ephemeralSrcShare, full.profile.ephemeralSrcShare, key);
+      for (const dim of ['dstPorts', 'srcPorts', 'ppo', 'peers'] as const) {
+        assert.equal(c.profile[dim].distinct, full.profile[dim].distinct, `${dim} of ${key}`);
+        assert.deepEqual(c.profile[dim].top, full.profile[dim].top.slice(0, 1), `${dim} of ${key}`);
+      }
+      for (const dim of ['protocols', 'tcpFlags', 'packetsPerFlow', 'octetsPerFlow', 'ingress'] as const)
+        assert.deepEqual(c.profile[dim], { distinct: 0, top: [] }, `${dim} of ${key}`);
     }
     // The window has flows of every kind a metric counts, so no metric passes by being 0 everywhere.
     assert.deepEqual(

@@ -8,6 +8,7 @@
  * adding an entry.
  */
 
+import { PROTO_ICMP, PROTO_ICMPV6 } from '../flow/icmp.js';
 import { AMPLIFICATION_PORTS } from '../flow/names.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -98,6 +99,13 @@ const TABLE = [
     shown: false,
   },
   { key: 'tcpFlows', doc: 'TCP flows', per: { where: 'proto = 6' }, ranked: [], shown: false },
+  {
+    key: 'icmpFlows',
+    doc: 'ICMP and ICMPv6 flows (portless: judged by type and code)',
+    per: { where: `(proto = ${PROTO_ICMP} OR proto = ${PROTO_ICMPV6})` },
+    ranked: [],
+    shown: false,
+  },
   {
     key: 'ampFlows',
     doc: 'UDP flows whose source port is an amplification service',

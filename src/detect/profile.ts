@@ -63,23 +63,40 @@ interface DimSpec {
   /** Up to four value columns. */
   cols: (role: Role) => string[];
   order: 'flows' | 'bytes';
+  /** Classifying a host reads it (its distinct count or its top value): profiled at depth `classify` too. */
+  classify: boolean;
 }
+
+/**
+ * How much of a profile to compute: `full` (every dimension's top values,
+ * what a report carries) or `classify` (only what the rules read: the
+ * totals, the distinct counts and each of those dimensions' top value), so
+ * that the hundreds of hosts ranked in a window are judged at a fraction of
+ * the cost and only the few reported ones are profiled in full.
+ */
+export type ProfileDepth = 'full' | 'classify';
 
 const DIMS: DimSpec[] = [
   // One row per host: the exact totals (v1, v2, ... carry the sums of SUMS).
-  { dim: 'total', cols: () => [], order: 'flows' },
-  { dim: 'protocols', cols: () => ['proto'], order: 'flows' },
-  { dim: 'tcpFlags', cols: () => ['flags'], order: 'flows' },
-  { dim: 'dstPorts', cols: () => ['dport'], order: 'flows' },
-  { dim: 'srcPorts', cols: () => ['sport'], order: 'flows' },
-  { dim: 'packetsPerFlow', cols: () => ['packets'], order: 'flows' },
-  { dim: 'octetsPerFlow', cols: () => ['bytes'], order: 'flows' },
-  { dim: 'ppo', cols: (r) => [r === 'source' ? 'dport' : 'sport', 'packets', 'bytes'], order: 'flows' },
-  { dim: 'ingress', cols: () => ['exporter_hi', 'exporter_lo', 'in_if'], order: 'flows' },
+  { dim: 'total', cols: () => [], order: 'flows', classify: true },
+  { dim: 'protocols', cols: () => ['proto'], order: 'flows', classify: false },
+  { dim: 'tcpFlags', cols: () => ['flags'], order: 'flows', classify: false },
+  { dim: 'dstPorts', cols: () => ['dport'], order: 'flows', classify: true },
+  { dim: 'srcPorts', cols: () => ['sport'], order: 'flows', classify: true },
+  { dim: 'packetsPerFlow', cols: () => ['packets'], order: 'flows', classify: false },
+  { dim: 'octetsPerFlow', cols: () => ['bytes'], order: 'flows', classify: false },
+  {
+    dim: 'ppo',
+    cols: (r) => [r === 'source' ? 'dport' : 'sport', 'packets', 'bytes'],
+    order: 'flows',
+    classify: true,
+  },
+  { dim: 'ingress', cols: () => ['exporter_hi', 'exporter_lo', 'in_if'], order: 'flows', classify: false },
   {
     dim: 'peers',
     cols: (r) => (r === 'source' ? ['dst_hi', 'dst_lo'] : ['src_hi', 'src_lo']),
     order: 'bytes',
+    classify: true,
   },
 ];
 
@@ -177,15 +194,18 @@ export function profileQuery(
   destinations: readonly HostMetrics[],
   w0: number,
   w1: number,
+  depth: ProfileDepth = 'full',
 ): Sql {
   const d = store.dialect;
+  const dims = depth === 'full' ? DIMS : DIMS.filter((x) => x.classify);
   const marks: [string, Sql][] = [];
   if (sources.length) marks.push([MARK.source, hostSet(store, 'source', sources)]);
   if (destinations.length) marks.push([MARK.destination, hostSet(store, 'destination', destinations)]);
   const branches = marks.flatMap(([mark]) => {
     const role: Role = mark === MARK.source ? 'source' : 'destination';
     const [h, l] = keyCols(role);
-    return DIMS.map((dim, i) => {
+    return dims.map((dim) => {
+      const i = DIMS.indexOf(dim);
       const total = dim.dim === 'total';
       const cols = dim.cols(role);
       const x = total ? SUMS : [];
@@ -226,7 +246,7 @@ export function profileQuery(
   const peersDim = DIMS.findIndex((x) => x.dim === 'peers');
   const v = SLOTS.map((k) => `CASE WHEN dim = ${t} THEN s${k} ELSE k${k} END AS v${k}`).join(', ');
   const inner = sql`SELECT role, dim, hi, lo, ${raw(v)}, n, p, b, eph, CASE WHEN dim = ${peersDim} THEN b ELSE n END AS ord FROM (${groups}) AS g`;
-  return d.topPerGroup(inner, GROUP, GROUP_ORDER, TOP_VALUES, GROUP_COLUMNS);
+  return d.topPerGroup(inner, GROUP, GROUP_ORDER, depth === 'full' ? TOP_VALUES : 1, GROUP_COLUMNS);
 }
 
 /** A `port-packets-octets` value of {@link Profile.ppo}, as in the paper (`22-4-240`). */
@@ -270,13 +290,18 @@ export function emptyProfile(): Profile {
   };
 }
 
-/** Profiles every kept host of both roles; returns, per role and address, the profile and exact metrics. */
+/**
+ * Profiles every kept host of both roles; returns, per role and address, the
+ * profile (at `classify` depth, the dimensions the rules do not read are empty
+ * and the others hold their top value only) and the exact metrics.
+ */
 export async function profileHosts(
   store: FlowStore,
   sources: readonly HostMetrics[],
   destinations: readonly HostMetrics[],
   w0: number,
   w1: number,
+  depth: ProfileDepth = 'full',
 ): Promise<Map<string, { profile: Profile; exact: ExactMetrics }>> {
   const out = new Map<string, { profile: Profile; exact: ExactMetrics }>();
   const key = (role: Role, ip: string) => `${role}|${ip}`;
@@ -291,7 +316,7 @@ export async function profileHosts(
     const d = destinations.slice(i, i + SLICE);
     if (s.length === 0 && d.length === 0) continue;
     const rows = await store.queryFlows({ from: w0, to: w1 }, (from) =>
-      profileQuery(store, from, s, d, w0, w1),
+      profileQuery(store, from, s, d, w0, w1, depth),
     );
     for (const r of rows) {
       const role: Role = num(r['role']) === 0 ? 'source' : 'destination';

@@ -18,7 +18,7 @@ import {
   SMALL_PACKET_BYTES,
   serviceKey,
 } from './baseline.js';
-import type { HostMetrics, Role } from './metrics.js';
+import type { HostMetrics, Metrics, Role } from './metrics.js';
 import type { Profile } from './profile.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -85,11 +85,6 @@ export interface HostView {
 
 const TCP_HEADER = 40;
 
-/** Portless protocols: their "ports" are ICMP type and code (NetFlow's `type × 256 + code` in the destination port). */
-export function isIcmp(proto: number): boolean {
-  return proto === 1 || proto === 58;
-}
-
 /** The thresholds of one host: the pinned ones, or learned per role (and per service for its service targets). */
 export function limitsOf(
   t: Thresholds,
@@ -137,12 +132,13 @@ export function limitsOf(
   };
 }
 
-function icmpShareOf(p: Profile): number {
-  return p.protocols.top.filter((v) => isIcmp(Number(v.value))).reduce((a, v) => a + v.share, 0);
+/** The share of a host's flows that are ICMP (exact: counted in the window metrics, not read off the top protocols). */
+function icmpShareOf(m: Metrics): number {
+  return m.flows > 0 ? m.icmpFlows / m.flows : 0;
 }
 
 /** A source answering from one well-known port to ephemeral ones is a server; every other host a client. */
-export function kindOf(role: HostMetrics['role'], p: Profile): 'client' | 'server' {
+export function kindOf(role: HostMetrics['role'], m: Metrics, p: Profile): 'client' | 'server' {
   const topSrc = p.srcPorts.top[0];
   // ICMP has no ports: a source port of 0 is no well-known service, and an ICMP sender is a client.
   const server =
@@ -152,7 +148,7 @@ export function kindOf(role: HostMetrics['role'], p: Profile): 'client' | 'serve
     Number(topSrc.value) < EPHEMERAL_PORT_MIN &&
     topSrc.share >= 0.8 &&
     p.ephemeralSrcShare < 0.2 &&
-    icmpShareOf(p) < 0.5;
+    icmpShareOf(m) < 0.5;
   return server ? 'server' : 'client';
 }
 
@@ -163,8 +159,8 @@ export function viewOf(
   base: Baseline | undefined,
   service: { proto: number; port: number; targets: number } = { proto: 0, port: 0, targets: 0 },
 ): HostView {
-  const icmpShare = icmpShareOf(p);
-  const kind = kindOf(m.role, p);
+  const icmpShare = icmpShareOf(m);
+  const kind = kindOf(m.role, m, p);
   const bytesPerPacket = m.packets > 0 ? m.bytes / m.packets : 0;
   const portDist = m.role === 'source' ? p.dstPorts : p.dstPorts;
   return {

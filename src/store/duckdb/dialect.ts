@@ -107,15 +107,21 @@ export const duckDialect: Dialect = {
   topPerGroup: (inner, partition, order, n, columns) => {
     const p = partition.join(', ');
     if (columns) {
-      // One aggregate per group: the n rows with the greatest key, the key a
-      // struct compared field by field (an ascending column negated), instead
-      // of a window sort over every row of every group.
+      // One aggregate per group: the n rows with the least key, the key a
+      // struct compared field by field (a descending column negated: the
+      // order's first, a count; the ascending ones, often 64-bit addresses,
+      // compared as they are), instead of a window sort over every row of
+      // every group. One row wanted: the row itself, not a list of one.
       const key = orderItems(order)
-        .map(({ col, desc }, i) => `k${i} := ${desc ? col : `-(${col}::HUGEINT)`}`)
+        .map(({ col, desc }, i) => `k${i} := ${desc ? `-(${col}::HUGEINT)` : col}`)
         .join(', ');
       const row = columns.map((c) => `${c} := ${c}`).join(', ');
       const picks = columns.map((c) => `x.${c} AS ${c}`).join(', ');
-      return sql`SELECT ${raw(p)}, group_rows, ${raw(picks)} FROM (SELECT ${raw(p)}, count(*) AS group_rows, unnest(max_by(struct_pack(${raw(row)}), struct_pack(${raw(key)}), ${raw(String(n))})) AS x FROM (${inner}) AS g GROUP BY ${raw(p)}) AS t`;
+      const pick =
+        n === 1
+          ? `min_by(struct_pack(${row}), struct_pack(${key}))`
+          : `unnest(min_by(struct_pack(${row}), struct_pack(${key}), ${n}))`;
+      return sql`SELECT ${raw(p)}, group_rows, ${raw(picks)} FROM (SELECT ${raw(p)}, count(*) AS group_rows, ${raw(pick)} AS x FROM (${inner}) AS g GROUP BY ${raw(p)}) AS t`;
     }
     return sql`SELECT *, count(*) OVER (PARTITION BY ${raw(p)}) AS group_rows FROM (${inner}) AS g QUALIFY row_number() OVER (PARTITION BY ${raw(p)} ORDER BY ${raw(order)}) <= ${n}`;
   },
