@@ -53,6 +53,18 @@ test('every metric of the table, for every kept host of a labelled window: the r
       packetDeltaCount: 1,
       octetDeltaCount: 84,
     });
+  // And an IPv6 host probing 40 networks that differ only in their upper 64 bits, one flow of equal
+  // bytes each: its top peers are the lowest addresses, each exactly as it was (a sum added as a double
+  // beside the address columns once rounded them to their neighbours').
+  const v6 = '2001:db8:ff::1';
+  for (let i = 0; i < 40; i++)
+    flows.push({
+      ...sweep,
+      sourceIPAddress: v6,
+      destinationIPAddress: `2001:db8:100:${i.toString(16)}::7`,
+      packetDeltaCount: 1,
+      octetDeltaCount: 60,
+    });
   const s = await DuckFlowStore.open(tempDir(t));
   try {
     const b = new FlowBatch(1 << 16);
@@ -62,6 +74,10 @@ test('every metric of the table, for every kept host of a labelled window: the r
     const { sources, destinations } = await rankWindow(s, W0, W0 + WIN, defaultThresholds());
     assert.ok(sources.length >= 5 && destinations.length >= 5, `${sources.length} / ${destinations.length}`);
     const exact = await profileHosts(s, sources, destinations, W0, W0 + WIN);
+    assert.deepEqual(
+      exact.get(`source|${v6}`)?.profile.peers.top.map((p) => p.value),
+      Array.from({ length: 10 }, (_, i) => `2001:db8:100:${i === 0 ? '' : `${i}:`}:7`),
+    );
     const nonZero = new Set<MetricKey>();
     for (const h of [...sources, ...destinations]) {
       for (const m of METRICS) {

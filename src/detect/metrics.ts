@@ -21,6 +21,17 @@ export const SYN_ONLY = '(proto = 6 AND (flags % 4) >= 2 AND (flags % 32) < 16)'
 /** A UDP flow from an amplification service's port (a reflector's answer). */
 export const AMP_FLOW = `(proto = 17 AND sport IN (${[...AMPLIFICATION_PORTS].sort((a, b) => a - b).join(', ')}))`;
 
+/**
+ * An address as one 64-bit value for the rank stage's approximate distinct
+ * counts: its two halves added (each below 2^63, so the sum never wraps; an
+ * IPv4 address, upper half 0, is its lower half). Counting the lower half
+ * alone made an IPv6 scan of one interface ID across many /64s (`N::1`)
+ * one peer.
+ */
+function oneValue(hi: string, lo: string): string {
+  return `(${lo} % 9223372036854775807 + ${hi} % 9223372036854775807)`;
+}
+
 /** A profile dimension whose distinct values a metric counts (the profile stage's names). */
 export type DistinctDim = 'peers' | 'dstPorts' | 'srcPorts';
 
@@ -75,8 +86,8 @@ const TABLE = [
     doc: 'distinct other-side addresses',
     per: {
       distinct: {
-        source: { dim: 'peers', approx: 'dst_lo' },
-        destination: { dim: 'peers', approx: 'src_lo' },
+        source: { dim: 'peers', approx: oneValue('dst_hi', 'dst_lo') },
+        destination: { dim: 'peers', approx: oneValue('src_hi', 'src_lo') },
       },
     },
     ranked: ['source', 'destination'],

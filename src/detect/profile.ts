@@ -150,29 +150,22 @@ const GROUP = ['role', 'dim', 'hi', 'lo'];
 const GROUP_ORDER = ['ord DESC', ...SLOTS.map((k) => `v${k}`)].join(', ');
 const GROUP_COLUMNS = [...SLOTS.map((k) => `v${k}`), 'n', 'p', 'b', 'eph'];
 
-/** The columns the dimensions read, and those the total row's sums read. */
-const DIM_COLUMNS = [
-  'proto',
-  'flags',
-  'sport',
-  'dport',
-  'packets',
-  'bytes',
-  'src_hi',
-  'src_lo',
-  'dst_hi',
-  'dst_lo',
-  'exporter_hi',
-  'exporter_lo',
-  'in_if',
-];
-const PROFILE_COLUMNS = [
-  ...DIM_COLUMNS,
-  ...columnsIn(
-    SUMS,
+/**
+ * The flow columns a profile of these dimensions reads: the hosts' keys,
+ * the counters, the ephemeral test's source port, each dimension's values
+ * and the total row's sums (the classifying depth reads no ingress columns).
+ */
+function profileColumns(dims: readonly DimSpec[]): string[] {
+  const read = [
+    'src_hi src_lo dst_hi dst_lo packets bytes sport',
+    ...dims.flatMap((x) => [...x.cols('source'), ...x.cols('destination')]),
+    ...SUMS,
+  ];
+  return columnsIn(
+    read,
     storageColumns().map((c) => c.name),
-  ).filter((c) => !DIM_COLUMNS.includes(c)),
-];
+  );
+}
 /** The metrics that are a profile dimension's distinct count. */
 const DISTINCT = METRICS.flatMap((m) => {
   const per = m.per;
@@ -228,7 +221,7 @@ export function profileQuery(
   const names = ['role', 'dim', 'hi', 'lo', ...keys, ...SLOTS.map((k) => `x${k}`), 'eph_f'];
   const groups = d.fanGroup(from, {
     range: { from: w0, to: w1 },
-    columns: PROFILE_COLUMNS,
+    columns: profileColumns(dims),
     marks,
     names,
     group: ['role', 'dim', 'hi', 'lo', ...keys],

@@ -48,13 +48,16 @@ export function branchValues(spec: FanGroup): string[][] {
 }
 
 /** One aggregate in the dialect's spelling. */
-export function aggregateSql(d: Pick<Dialect, 'approxDistinct' | 'countDistinct'>, a: FanAggregate): string {
+export function aggregateSql(
+  d: Pick<Dialect, 'approxDistinct' | 'countDistinct' | 'windowSum'>,
+  a: FanAggregate,
+): string {
   if (a.fn !== 'count' && !a.of) throw new Error(`fanGroup: ${a.as} aggregates nothing`);
   switch (a.fn) {
     case 'count':
       return `count(*) AS ${a.as}`;
     case 'sum':
-      return `sum(${a.of}) AS ${a.as}`;
+      return `${d.windowSum(a.of!)} AS ${a.as}`;
     case 'approxDistinct':
       return `${d.approxDistinct(a.of!)} AS ${a.as}`;
     case 'countDistinct':

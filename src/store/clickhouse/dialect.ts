@@ -70,6 +70,7 @@ export const clickhouseDialect: Dialect = {
   countDistinct: (exprs) => `uniqExact(${exprs.join(', ')})`,
   // `uniq` is an adaptive sample (≈1–2 % error), the engine's cheap distinct count.
   approxDistinct: (expr) => `uniq(${expr})`,
+  windowSum: (expr) => `sum(${expr})`,
   uint: (expr) => `toUInt64(${expr})`,
   inTuples: (cols, tuples) => {
     if (tuples.length === 0) return raw('1 = 0');
