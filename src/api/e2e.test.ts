@@ -192,6 +192,31 @@ test('the time range: presets and a custom range change every list, and links ke
     .waitFor();
 });
 
+test(
+  'choosing a custom range opens its form, also when the minute turned since the page was drawn',
+  opts,
+  async () => {
+    // A page of its own with its clock held: drawn at 10 s before a minute, "custom" chosen 20 s later.
+    const p = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+    try {
+      p.setDefaultTimeout(15_000);
+      const drawn = Math.ceil(Date.now() / 60_000) * 60_000 - 10_000;
+      await p.clock.setFixedTime(drawn);
+      await p.goto(`${served.http}/#/alerts`);
+      await p.getByLabel('API token').fill(TOKENS.admin);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByTestId('episodes-table').waitFor();
+      await p.clock.setFixedTime(drawn + 20_000);
+      await p.getByTestId('range-preset').selectOption('custom');
+      // The form's fields hold the range shown until now: the last 24 hours to the minute it was drawn in.
+      assert.equal(await p.getByLabel('From (UTC)').inputValue(), minute(drawn + 10_000 - 86_400_000));
+      assert.equal(await p.getByLabel('To (UTC)').inputValue(), minute(drawn + 10_000));
+    } finally {
+      await p.close();
+    }
+  },
+);
+
 test('an alert opens with its histograms, its text and its duration', opts, async () => {
   const ddos = ds.reports.filter((r) => r.type === 'ddos-victim').at(-1)!;
   await page.getByRole('link', { name: 'Alerts', exact: true }).click();

@@ -26,12 +26,16 @@ export function RangePicker() {
   const [from, setFrom] = useState(isoMinute(r.from));
   const [to, setTo] = useState(isoMinute(r.to));
   const [bad, setBad] = useState(false);
+  // The range as the URL states it. A preset's times move with the clock (to the minute): keyed on
+  // them, the first render after a minute turned (choosing "custom" is one) closed the custom form.
+  const stated = ['range', 'from', 'to'].map((k) => query.get(k) ?? '').join('|');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `stated` stands for the range in the URL
   useEffect(() => {
     setFrom(isoMinute(r.from));
     setTo(isoMinute(r.to));
     // A link or the back button may bring a preset or a custom range: the control shows which.
     setCustom(r.preset === undefined);
-  }, [r.from, r.to, r.preset]);
+  }, [stated]);
   return (
     <form
       className="range"
