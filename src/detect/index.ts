@@ -271,13 +271,18 @@ export async function detectWindow(
 /**
  * Replaces the classifying profile of each host found by its full profile
  * (the report's): the same flows, so the same totals, distinct counts and
- * top values the rules judged, and every dimension's top values.
+ * top values the rules judged, every dimension's top values, and the
+ * distinct counts no rule of its role reads (a destination's source ports).
  */
 async function profileInFull(store: FlowStore, found: Found[], w0: number, w1: number): Promise<void> {
   if (found.length === 0) return;
   const of = (role: Role) => found.filter((f) => f.m.role === role).map((f) => f.m);
   const full = await profileHosts(store, of('source'), of('destination'), w0, w1, 'full');
-  for (const f of found) f.v = { ...f.v, p: full.get(`${f.m.role}|${f.m.ip}`)!.profile };
+  for (const f of found) {
+    const p = full.get(`${f.m.role}|${f.m.ip}`)!;
+    f.m = { ...f.m, ...p.exact };
+    f.v = { ...f.v, m: f.m, p: p.profile };
+  }
 }
 
 /**

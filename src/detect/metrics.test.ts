@@ -9,6 +9,7 @@ import { labelledWindow, W0, WIN } from '../testing/windows.js';
 import { METRICS, type MetricKey, type Role } from './metrics.js';
 import { profileHosts } from './profile.js';
 import { APPROX_SLACK, rankWindow } from './rank.js';
+import { kindOf } from './rules.js';
 import { defaultThresholds } from './thresholds.js';
 
 /**
@@ -95,20 +96,31 @@ test('every metric of the table, for every kept host of a labelled window: the r
         } else assert.equal(h[m.key], want, `ranked ${at}`);
       }
     }
-    // The classifying depth: the same exact metrics, and of each dimension the rules read the same
-    // distinct count and top value; the others are left empty.
+    // The classifying depth: what the rules of each role read, the same as the full profile's: the
+    // exact metrics (a destination's distinct source ports, read by no rule, are left to the full
+    // profile), whether a source is a server, and the distinct count and top value of the dimensions
+    // read; the others are left empty.
     const judged = await profileHosts(s, sources, destinations, W0, W0 + WIN, 'classify');
+    const read = { source: ['dstPorts', 'ppo', 'peers'], destination: ['ppo', 'peers'] } as const;
+    const kinds = new Set<string>();
     for (const [key, full] of exact) {
       const c = judged.get(key)!;
-      assert.deepEqual(c.exact, full.exact, key);
+      const role: Role = key.startsWith('source|') ? 'source' : 'destination';
+      assert.deepEqual(c.exact, role === 'source' ? full.exact : { ...full.exact, ports: 0 }, key);
       assert.equal(c.profile.ephemeralSrcShare, full.profile.ephemeralSrcShare, key);
-      for (const dim of ['dstPorts', 'srcPorts', 'ppo', 'peers'] as const) {
+      const kind = kindOf(role, full.exact, full.profile);
+      assert.equal(kindOf(role, c.exact, c.profile), kind, `kind of ${key}`);
+      kinds.add(`${role} ${kind}`);
+      for (const dim of read[role]) {
         assert.equal(c.profile[dim].distinct, full.profile[dim].distinct, `${dim} of ${key}`);
         assert.deepEqual(c.profile[dim].top, full.profile[dim].top.slice(0, 1), `${dim} of ${key}`);
       }
-      for (const dim of ['protocols', 'tcpFlags', 'packetsPerFlow', 'octetsPerFlow', 'ingress'] as const)
+      const unread = ['protocols', 'tcpFlags', 'packetsPerFlow', 'octetsPerFlow', 'ingress'] as const;
+      for (const dim of role === 'source' ? unread : ([...unread, 'dstPorts', 'srcPorts'] as const))
         assert.deepEqual(c.profile[dim], { distinct: 0, top: [] }, `${dim} of ${key}`);
     }
+    // Servers and clients both, so the kind judged on the classifying profile is put to the test.
+    assert.ok(kinds.has('source server') && kinds.has('source client'), [...kinds].join(', '));
     // The window has flows of every kind a metric counts, so no metric passes by being 0 everywhere.
     assert.deepEqual(
       METRICS.map((m) => m.key).filter((k) => !nonZero.has(k)),

@@ -8,6 +8,7 @@
  */
 
 import { formatHiLo } from '../flow/address.js';
+import { EPHEMERAL_PORT_MIN } from '../flow/names.js';
 import { storageColumns } from '../flow/schema.js';
 import { big, num } from '../store/queries.js';
 import { raw, type Sql, sql } from '../store/sql.js';
@@ -17,6 +18,7 @@ import {
   type HostMetrics,
   METRICS,
   type Metrics,
+  ROLES,
   type Role,
   whereValue,
   zeroMetrics,
@@ -63,8 +65,10 @@ interface DimSpec {
   /** Up to four value columns. */
   cols: (role: Role) => string[];
   order: 'flows' | 'bytes';
-  /** Classifying a host reads it (its distinct count or its top value): profiled at depth `classify` too. */
-  classify: boolean;
+  /** The roles whose rules read it (its distinct count or its top value): profiled at depth `classify` for them. */
+  classify: readonly Role[];
+  /** Its value columns at depth `classify`, where they differ. */
+  classifyCols?: (role: Role) => string[];
 }
 
 /**
@@ -76,27 +80,39 @@ interface DimSpec {
  */
 export type ProfileDepth = 'full' | 'classify';
 
+const BOTH: readonly Role[] = ['source', 'destination'];
+const SOURCE: readonly Role[] = ['source'];
+
 const DIMS: DimSpec[] = [
   // One row per host: the exact totals (v1, v2, ... carry the sums of SUMS).
-  { dim: 'total', cols: () => [], order: 'flows', classify: true },
-  { dim: 'protocols', cols: () => ['proto'], order: 'flows', classify: false },
-  { dim: 'tcpFlags', cols: () => ['flags'], order: 'flows', classify: false },
-  { dim: 'dstPorts', cols: () => ['dport'], order: 'flows', classify: true },
-  { dim: 'srcPorts', cols: () => ['sport'], order: 'flows', classify: true },
-  { dim: 'packetsPerFlow', cols: () => ['packets'], order: 'flows', classify: false },
-  { dim: 'octetsPerFlow', cols: () => ['bytes'], order: 'flows', classify: false },
+  { dim: 'total', cols: () => [], order: 'flows', classify: BOTH },
+  { dim: 'protocols', cols: () => ['proto'], order: 'flows', classify: [] },
+  { dim: 'tcpFlags', cols: () => ['flags'], order: 'flows', classify: [] },
+  // A source's distinct destination ports and top port's share; no destination rule reads its ports.
+  { dim: 'dstPorts', cols: () => ['dport'], order: 'flows', classify: SOURCE },
+  {
+    dim: 'srcPorts',
+    cols: () => ['sport'],
+    order: 'flows',
+    // Whether a source is a server: one well-known port carries 80 % of its flows. Its ephemeral
+    // ports are one value to that question (1024): a client's thousands of them are not grouped apart.
+    classify: SOURCE,
+    classifyCols: () => [`CASE WHEN sport < ${EPHEMERAL_PORT_MIN} THEN sport ELSE ${EPHEMERAL_PORT_MIN} END`],
+  },
+  { dim: 'packetsPerFlow', cols: () => ['packets'], order: 'flows', classify: [] },
+  { dim: 'octetsPerFlow', cols: () => ['bytes'], order: 'flows', classify: [] },
   {
     dim: 'ppo',
     cols: (r) => [r === 'source' ? 'dport' : 'sport', 'packets', 'bytes'],
     order: 'flows',
-    classify: true,
+    classify: BOTH,
   },
-  { dim: 'ingress', cols: () => ['exporter_hi', 'exporter_lo', 'in_if'], order: 'flows', classify: false },
+  { dim: 'ingress', cols: () => ['exporter_hi', 'exporter_lo', 'in_if'], order: 'flows', classify: [] },
   {
     dim: 'peers',
     cols: (r) => (r === 'source' ? ['dst_hi', 'dst_lo'] : ['src_hi', 'src_lo']),
     order: 'bytes',
-    classify: true,
+    classify: BOTH,
   },
 ];
 
@@ -151,18 +167,13 @@ const GROUP_ORDER = ['ord DESC', ...SLOTS.map((k) => `v${k}`)].join(', ');
 const GROUP_COLUMNS = [...SLOTS.map((k) => `v${k}`), 'n', 'p', 'b', 'eph'];
 
 /**
- * The flow columns a profile of these dimensions reads: the hosts' keys,
- * the counters, the ephemeral test's source port, each dimension's values
- * and the total row's sums (the classifying depth reads no ingress columns).
+ * The flow columns a profile reads: the hosts' keys,
+ * the counters, the ephemeral test's source port, its dimensions' value
+ * columns and the total row's sums (the classifying depth reads no ingress columns).
  */
-function profileColumns(dims: readonly DimSpec[]): string[] {
-  const read = [
-    'src_hi src_lo dst_hi dst_lo packets bytes sport',
-    ...dims.flatMap((x) => [...x.cols('source'), ...x.cols('destination')]),
-    ...SUMS,
-  ];
+function profileColumns(dimCols: readonly string[]): string[] {
   return columnsIn(
-    read,
+    ['src_hi src_lo dst_hi dst_lo packets bytes sport', ...dimCols, ...SUMS],
     storageColumns().map((c) => c.name),
   );
 }
@@ -190,17 +201,19 @@ export function profileQuery(
   depth: ProfileDepth = 'full',
 ): Sql {
   const d = store.dialect;
-  const dims = depth === 'full' ? DIMS : DIMS.filter((x) => x.classify);
+  const dimsOf = (role: Role) => (depth === 'full' ? DIMS : DIMS.filter((x) => x.classify.includes(role)));
+  const colsOf = (dim: DimSpec, role: Role) =>
+    depth === 'classify' && dim.classifyCols ? dim.classifyCols(role) : dim.cols(role);
   const marks: [string, Sql][] = [];
   if (sources.length) marks.push([MARK.source, hostSet(store, 'source', sources)]);
   if (destinations.length) marks.push([MARK.destination, hostSet(store, 'destination', destinations)]);
   const branches = marks.flatMap(([mark]) => {
     const role: Role = mark === MARK.source ? 'source' : 'destination';
     const [h, l] = keyCols(role);
-    return dims.map((dim) => {
+    return dimsOf(role).map((dim) => {
       const i = DIMS.indexOf(dim);
       const total = dim.dim === 'total';
-      const cols = dim.cols(role);
+      const cols = colsOf(dim, role);
       const x = total ? SUMS : [];
       const values: Record<string, string> = {
         role: role === 'source' ? '0' : '1',
@@ -221,7 +234,7 @@ export function profileQuery(
   const names = ['role', 'dim', 'hi', 'lo', ...keys, ...SLOTS.map((k) => `x${k}`), 'eph_f'];
   const groups = d.fanGroup(from, {
     range: { from: w0, to: w1 },
-    columns: profileColumns(dims),
+    columns: profileColumns(ROLES.flatMap((r) => dimsOf(r).flatMap((x) => colsOf(x, r)))),
     marks,
     names,
     group: ['role', 'dim', 'hi', 'lo', ...keys],
