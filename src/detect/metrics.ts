@@ -10,6 +10,7 @@
 
 import { PROTO_ICMP, PROTO_ICMPV6 } from '../flow/icmp.js';
 import { AMPLIFICATION_PORTS } from '../flow/names.js';
+import type { Dialect } from '../store/types.js';
 import type { Thresholds } from './thresholds.js';
 
 export type Role = 'source' | 'destination';
@@ -23,13 +24,12 @@ export const AMP_FLOW = `(proto = 17 AND sport IN (${[...AMPLIFICATION_PORTS].so
 
 /**
  * An address as one 64-bit value for the rank stage's approximate distinct
- * counts: its two halves added (each below 2^63, so the sum never wraps; an
- * IPv4 address, upper half 0, is its lower half). Counting the lower half
- * alone made an IPv6 scan of one interface ID across many /64s (`N::1`)
- * one peer.
+ * counts: its two halves XORed (an IPv4 address, upper half 0, is its lower
+ * half). Counting the lower half alone made an IPv6 scan of one interface
+ * ID across many /64s (`N::1`) one peer.
  */
-function oneValue(hi: string, lo: string): string {
-  return `(${lo} % 9223372036854775807 + ${hi} % 9223372036854775807)`;
+function oneValue(hi: string, lo: string): (d: Pick<Dialect, 'bitXor'>) => string {
+  return (d) => d.bitXor(lo, hi);
 }
 
 /** A profile dimension whose distinct values a metric counts (the profile stage's names). */
@@ -48,7 +48,12 @@ export type PerFlow =
   | { readonly sum: string }
   | { readonly where: string; readonly sum?: string }
   | {
-      readonly distinct: { readonly [R in Role]: { readonly dim: DistinctDim; readonly approx?: string } };
+      readonly distinct: {
+        readonly [R in Role]: {
+          readonly dim: DistinctDim;
+          readonly approx?: string | ((d: Pick<Dialect, 'bitXor'>) => string);
+        };
+      };
     };
 
 export interface Metric {

@@ -164,6 +164,8 @@ export interface Dialect {
   fanGroup(from: Sql, spec: FanGroup): Sql;
   /** Bitwise AND of a column and a value (DuckDB `a & b`, ClickHouse `bitAnd(a, b)`). */
   bitAnd(column: string, value: Sql): Sql;
+  /** Bitwise exclusive OR of two unsigned 64-bit columns (DuckDB `xor(a, b)`, ClickHouse `bitXor(a, b)`). */
+  bitXor(a: string, b: string): string;
   /**
    * Keeps the first `n` rows of each `partition` group of `inner` by
    * `order` (DuckDB: a window function; ClickHouse 18.16: `LIMIT n BY`), and

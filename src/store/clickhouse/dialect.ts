@@ -88,6 +88,7 @@ export const clickhouseDialect: Dialect = {
     return sql`(${raw(cols.join(', '))}) IN (${rows})`;
   },
   bitAnd: (column, value) => sql`bitAnd(${raw(column)}, ${value})`,
+  bitXor: (a, b) => `bitXor(${a}, ${b})`,
   aggIf: (fn, exprs, cond) => {
     if (fn === 'count') return `countIf(${cond})`;
     const f = fn === 'countDistinct' ? 'uniqExact' : fn;

@@ -135,6 +135,7 @@ export const duckDialect: Dialect = {
   countDistinct: (exprs) =>
     exprs.length === 1 ? `count(DISTINCT ${exprs[0]})` : `count(DISTINCT (${exprs.join(', ')}))`,
   bitAnd: (column, value) => sql`(${raw(column)} & ${value})`,
+  bitXor: (a, b) => `xor(${a}, ${b})`,
   aggIf: (fn, exprs, cond) => {
     const filter = `FILTER (WHERE ${cond})`;
     if (fn === 'count') return `count(*) ${filter}`;
