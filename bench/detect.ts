@@ -42,9 +42,8 @@ async function stages(store: FlowStore, found: readonly { ip: string; role: stri
   const profile = await timed(() => profileHosts(store, sources, destinations, W0, w1, 'classify'));
   const reported = (list: typeof sources) =>
     list.filter((h) => found.some((f) => f.ip === h.ip && f.role === h.role));
-  const full = await timed(() =>
-    profileHosts(store, reported(sources), reported(destinations), W0, w1, 'full'),
-  );
+  const [fs, fd] = [reported(sources), reported(destinations)];
+  const full = await timed(() => profileHosts(store, fs, fd, W0, w1, 'full'));
   const baseline = await timed(() => new BaselineSource(store, t).forWindow(W0));
   const service = await timed(() => serviceTargets(store, sources, W0, w1));
   const crowds = await timed(() => findCrowds(store, W0, w1, t, () => t.minimum.scanPeers));
@@ -52,7 +51,7 @@ async function stages(store: FlowStore, found: readonly { ip: string; role: stri
     rankSeconds: rank.ms / 1000,
     profileSeconds: profile.ms / 1000,
     profileFullSeconds: full.ms / 1000,
-    profileFullHosts: reported(sources).length + reported(destinations).length,
+    profileFullHosts: fs.length + fd.length,
     baselineSeconds: baseline.ms / 1000,
     serviceTargetsSeconds: service.ms / 1000,
     distributedScanSeconds: crowds.ms / 1000,

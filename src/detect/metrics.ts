@@ -41,7 +41,8 @@ export type DistinctDim = 'peers' | 'dstPorts' | 'srcPorts';
  * condition holds (`where`, `sum`), or a value whose distinct values are
  * counted (`distinct`): exactly as the distinct values of a profile
  * dimension of the host's role, approximately in the rank stage of the
- * expression `approx` (for the roles ranked on it).
+ * expression `approx` spells in the engine's dialect (for the roles ranked
+ * on it).
  */
 export type PerFlow =
   | { readonly count: true }
@@ -51,7 +52,7 @@ export type PerFlow =
       readonly distinct: {
         readonly [R in Role]: {
           readonly dim: DistinctDim;
-          readonly approx?: string | ((d: Pick<Dialect, 'bitXor'>) => string);
+          readonly approx?: (d: Pick<Dialect, 'bitXor'>) => string;
         };
       };
     };
@@ -102,7 +103,9 @@ const TABLE = [
   {
     key: 'ports',
     doc: 'distinct destination ports (source role) or source ports (destination role)',
-    per: { distinct: { source: { dim: 'dstPorts', approx: 'dport' }, destination: { dim: 'srcPorts' } } },
+    per: {
+      distinct: { source: { dim: 'dstPorts', approx: () => 'dport' }, destination: { dim: 'srcPorts' } },
+    },
     ranked: ['source'],
     floor: 'ports',
     shown: true,

@@ -167,9 +167,9 @@ const GROUP_ORDER = ['ord DESC', ...SLOTS.map((k) => `v${k}`)].join(', ');
 const GROUP_COLUMNS = [...SLOTS.map((k) => `v${k}`), 'n', 'p', 'b', 'eph'];
 
 /**
- * The flow columns a profile reads: the hosts' keys,
- * the counters, the ephemeral test's source port, its dimensions' value
- * columns and the total row's sums (the classifying depth reads no ingress columns).
+ * The flow columns a profile reads: the hosts' keys, the counters, the
+ * ephemeral test's source port, its dimensions' value columns and the total
+ * row's sums (the classifying depth reads no ingress columns).
  */
 function profileColumns(dimCols: readonly string[]): string[] {
   return columnsIn(

@@ -62,7 +62,7 @@ export function rankQuery(d: Dialect, from: Sql, w0: number, w1: number, t: Thre
             const approx = per.distinct[role].approx;
             if (approx === undefined)
               throw new Error(`rank: ${m.key} is ranked on ${role} without an approx`);
-            v = typeof approx === 'string' ? approx : approx(d);
+            v = approx(d);
           }
         }
         values[i]![name] = v;
