@@ -9,7 +9,8 @@
  */
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { detectRange } from '../../detect/index.js';
@@ -193,17 +194,29 @@ function registerTests(): void {
     const s = await ClickHouseFlowStore.open(urlFor(db));
     try {
       const now = Date.parse('2026-11-22T12:00:00Z');
-      const b = new FlowBatch(3 * 400);
-      for (let d = 0; d < 3; d++)
-        for (let i = 0; i < 400; i++) {
-          const k = b.add();
-          b.te[k] = now - d * DAY_MS - i * 1000;
-          b.ts[k] = b.te[k]! - 10;
-          b.setV4('src', k, (0x0a000000 + i) >>> 0);
-        }
-      await s.append(b);
+      const days = (from: number, to: number) => {
+        const b = new FlowBatch((to - from) * 400);
+        for (let d = from; d < to; d++)
+          for (let i = 0; i < 400; i++) {
+            const k = b.add();
+            b.te[k] = now - d * DAY_MS - i * 1000;
+            b.ts[k] = b.te[k]! - 10;
+            b.setV4('src', k, (0x0a000000 + i) >>> 0);
+          }
+        return b;
+      };
+      // The old days reach every replica; the replica then goes down and misses today: what it has
+      // is only days that retention drops while it is down, and when it returns it must drop them
+      // from its replication log and fetch today.
+      await s.append(days(1, 3));
       await s.flush();
+      for (let n = 1; n <= 4; n++) await syncReplica(n, db);
+      const held = await localCount(SHARD2_SECOND, db);
+      assert.ok(held > 0);
+      assert.equal(held, await localCount(SHARD2_FIRST, db));
       cluster!.kill(SHARD2_SECOND);
+      await s.append(days(0, 1));
+      await s.flush();
       assert.deepEqual(await s.retain(1, now), ['2026-11-20', '2026-11-21']);
       assert.deepEqual(
         (await s.days()).map((d) => [d.day, d.flows]),
@@ -229,6 +242,42 @@ function registerTests(): void {
         }
         assert.deepEqual(parts, ['20261122'], `server ${n}`);
       }
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('clickhouse replicated: a replica killed with parts on its disk that ZooKeeper does not list (a fetch cut short) starts again and holds what its peer holds', async () => {
+    const db = freshDb();
+    const s = await ClickHouseFlowStore.open(urlFor(db));
+    try {
+      const now = Date.parse('2026-11-22T12:00:00Z');
+      const b = new FlowBatch(400);
+      for (let i = 0; i < 400; i++) {
+        const k = b.add();
+        b.te[k] = now - i * 1000;
+        b.ts[k] = b.te[k]! - 10;
+        b.setV4('src', k, (0x0a000000 + i) >>> 0);
+      }
+      await s.append(b);
+      await s.flush();
+      for (let n = 1; n <= 4; n++) await syncReplica(n, db);
+      const peer = await localCount(SHARD2_FIRST, db);
+      assert.ok(peer > 0);
+      cluster!.kill(SHARD2_SECOND);
+      // Two copies of its part under block numbers nobody wrote: written to disk, never committed to
+      // ZooKeeper, as a fetch killed between the two leaves them. They are two thirds of its rows: by
+      // ClickHouse's default (half) the server would refuse to start.
+      const table = join(cluster!.dir, `node${SHARD2_SECOND}`, 'data', 'data', db, 'flows_local');
+      const part = readdirSync(table).find((p) => /^\d{8}_\d+_\d+_\d+$/.test(p));
+      assert.ok(part, `a part in ${table}`);
+      const day = part.split('_')[0]!;
+      for (const block of [900, 901])
+        cpSync(join(table, part), join(table, `${day}_${block}_${block}_0`), { recursive: true });
+      cluster!.startNode(SHARD2_SECOND);
+      await syncReplica(SHARD2_SECOND, db);
+      // Not read (moved aside, not attached): the rows are not doubled.
+      assert.equal(await localCount(SHARD2_SECOND, db), peer);
     } finally {
       await s.close();
     }

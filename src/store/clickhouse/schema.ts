@@ -70,10 +70,20 @@ function zkPath(db: string, table: string): string {
   return `'/clickhouse/tables/{shard}/${db}/${table}'`;
 }
 
+/**
+ * A replica killed between writing a fetched part to its disk and listing
+ * it in ZooKeeper finds that part unknown when it starts. Past half of a
+ * table's rows (a young table, or a kill just after a large fetch) the
+ * server refuses to start by default. Those parts are copies of what the
+ * shard's other replica holds: the table loads, they go to `detached/`
+ * (kept, not read), and the replica fetches what it lacks.
+ */
+const REPLICATED_SETTINGS = 'replicated_max_ratio_of_wrong_parts = 1';
+
 /** The flows table's engine: replicated through ZooKeeper or each server's own. */
 export function flowsEngine(db: string, replicated: boolean): string {
   return replicated
-    ? `ReplicatedMergeTree(${zkPath(db, 'flows_local')}, '{replica}') ${FLOWS_LAYOUT}`
+    ? `ReplicatedMergeTree(${zkPath(db, 'flows_local')}, '{replica}') ${FLOWS_LAYOUT}, ${REPLICATED_SETTINGS}`
     : `MergeTree ${FLOWS_LAYOUT}`;
 }
 
