@@ -172,20 +172,24 @@ const SAMPLE_COLUMN: Record<BaselineMetric, string> = {
 
 /**
  * Per host of each role in `[w0, w1)`, sampled one address in `modulus`,
- * the exact metrics (sources: `role` 0, destinations 1), and per sampled
- * source and service the distinct targets (`role` 2).
+ * the exact metrics (sources: `role` 0, destinations 1), and per service
+ * the distinct targets of its sampled sources (`role` 2): how many sources
+ * (`flows`) and the largest `KEEP` of their counts, one row each (`peers`).
+ * A source answering from a well-known port is not a client of the service
+ * its answers go to (sources that do so for 80 % of their flows there are
+ * left out here, not returned to be skipped: most rows of a window).
  */
 function sampleQuery(store: FlowStore, from: Sql, w0: number, w1: number, modulus: number): Sql {
   const d = store.dialect;
   const sample = (lo: string) => (modulus > 1 ? `AND ${lo} % ${modulus} = 0` : '');
   const sum = (cond: string) => `sum(CASE WHEN ${cond} THEN 1 ELSE 0 END)`;
-  const branch = (sampled: Sql, role: number, cols: Record<string, string>, where: string, group: string) => {
-    const list = ['role', 'proto', 'port', ...Object.values(SAMPLE_COLUMN), 'low_port']
+  const list = (role: number, cols: Record<string, string>) =>
+    ['role', 'proto', 'port', ...Object.values(SAMPLE_COLUMN), 'low_port']
       // Output names of their own: ClickHouse substitutes a SELECT's aliases into its other expressions.
       .map((c) => `${d.uint(c === 'role' ? String(role) : (cols[c] ?? '0'))} AS b_${c}`)
       .join(', ');
-    return sql`SELECT ${raw(list)} FROM ${sampled} WHERE 1 = 1 ${raw(where)} GROUP BY ${raw(group)}`;
-  };
+  const branch = (sampled: Sql, role: number, cols: Record<string, string>, where: string, group: string) =>
+    sql`SELECT ${raw(list(role, cols))} FROM ${sampled} WHERE 1 = 1 ${raw(where)} GROUP BY ${raw(group)}`;
   const common = {
     flows: 'count(*)',
     packets: 'sum(packets)',
@@ -193,6 +197,16 @@ function sampleQuery(store: FlowStore, from: Sql, w0: number, w1: number, modulu
     bytes: 'sum(bytes)',
     syn_only: sum(SYN_ONLY),
   };
+  const services = (sampled: Sql) =>
+    sql`SELECT ${raw(list(2, { proto: 'proto', port: 'port', flows: 'group_rows', peers: 'peers' }))} FROM (${d.topPerGroup(
+      sql`SELECT src_hi, src_lo, proto, dport AS port, ${raw(d.uint(d.countDistinct(['dst_hi', 'dst_lo'])))} AS peers
+        FROM ${sampled} WHERE 1 = 1 ${raw(sample('src_lo'))} GROUP BY src_hi, src_lo, proto, dport
+        HAVING ${raw(sum(LOW_PORT))} * 5 < count(*) * 4`,
+      ['proto', 'port'],
+      'peers DESC, src_hi, src_lo',
+      KEEP,
+      ['peers'],
+    )}) AS s`;
   const union = (sampled: Sql) => sql`${branch(
     sampled,
     0,
@@ -212,19 +226,7 @@ function sampleQuery(store: FlowStore, from: Sql, w0: number, w1: number, modulu
       sample('dst_lo'),
       'dst_hi, dst_lo',
     )}
-    UNION ALL ${branch(
-      sampled,
-      2,
-      {
-        proto: 'proto',
-        port: 'dport',
-        flows: 'count(*)',
-        peers: d.countDistinct(['dst_hi', 'dst_lo']),
-        low_port: sum(LOW_PORT),
-      },
-      sample('src_lo'),
-      'src_hi, src_lo, proto, dport',
-    )}`;
+    UNION ALL ${services(sampled)}`;
   // The window's sampled hosts' flows are read once; each branch groups them.
   const either = modulus > 1 ? `AND (src_lo % ${modulus} = 0 OR dst_lo % ${modulus} = 0)` : '';
   return d.withTables(
@@ -283,11 +285,22 @@ export async function learnTails(
         role === 1 ? 'destination' : num(r['b_low_port']) >= 0.8 * flowsOf ? 'server' : 'client';
       for (const m of BASELINE_METRICS) pushTail(tails, `${kind}.${m}`, num(r[`b_${SAMPLE_COLUMN[m]}`]));
     }
+    // A service's rows: its sources' count on each, the largest target counts one a row.
+    const counted = new Set<string>();
     for (const r of rows) {
       if (num(r['b_role']) !== 2) continue;
-      // A server's answers from its port are not targets of a service (its low-port flows are answers).
-      if (num(r['b_low_port']) >= 0.8 * num(r['b_flows'])) continue;
-      pushTail(tails, serviceKey(num(r['b_proto']), num(r['b_port'])), num(r['b_peers']));
+      const key = serviceKey(num(r['b_proto']), num(r['b_port']));
+      let t = tails[key];
+      if (!t) {
+        t = { n: 0, top: [] };
+        tails[key] = t;
+      }
+      if (!counted.has(key)) {
+        counted.add(key);
+        t.n += num(r['b_flows']);
+      }
+      const peers = num(r['b_peers']);
+      if (peers > 0) t.top.push(peers);
     }
   }
   finish(tails);
