@@ -70,6 +70,9 @@ export interface ClickHouseStoreOptions {
 /** Rows per Native block: bounds one allocation, not the batch. */
 const CHUNK_ROWS = 65_536;
 
+/** How often a server that did not answer at open is tried again (on the next write or read after it). */
+export const REVIVE_MS = 10_000;
+
 export class ClickHouseFlowStore extends EngineStore implements FlowStore {
   readonly engine = 'clickhouse' as const;
   readonly dialect = clickhouseDialect;
@@ -98,13 +101,20 @@ export class ClickHouseFlowStore extends EngineStore implements FlowStore {
   protected readonly docs: ClickHouseDocs;
   /** Which server takes the entry's requests: 0 is the entry, then the others (replicated only). */
   private front = 0;
+  private readonly connOpts: ConnOptions;
+  /** When the servers of {@link unreachable} are tried next. */
+  private nextRevival = 0;
+  /** Servers whose schema failed for another reason than being down, said once each. */
+  private readonly toldRevival = new Set<string>();
 
   private constructor(
     target: ClickHouseTarget,
     private readonly entry: Conn,
     opts: ClickHouseStoreOptions,
+    connOpts: ConnOptions,
   ) {
     super();
+    this.connOpts = connOpts;
     this.location = target.display;
     this.database = target.database;
     this.cluster = target.cluster;
@@ -125,7 +135,7 @@ export class ClickHouseFlowStore extends EngineStore implements FlowStore {
       requestTimeoutMs: opts.requestTimeoutMs ?? 600_000,
     };
     const entry = new Conn(target.entry, connOpts);
-    const s = new ClickHouseFlowStore(target, entry, opts);
+    const s = new ClickHouseFlowStore(target, entry, opts, connOpts);
     try {
       const v = await entry.rows('SELECT version() AS v');
       s.serverVersion = String(v[0]?.['v'] ?? '');
@@ -146,7 +156,7 @@ export class ClickHouseFlowStore extends EngineStore implements FlowStore {
       s.unreachable = topo.unreachable;
       for (const u of topo.unreachable)
         process.stderr.write(
-          `flowhunt: ClickHouse server ${u} does not answer; its shard's other replica serves (its schema is checked at the next open)\n`,
+          `flowhunt: ClickHouse server ${u} does not answer; its shard's other replica serves (its schema is put in place when it answers)\n`,
         );
       const replicated = topo.layout === 'replicated';
       for (const n of s.nodes) await migrate(n.conn, target.database, replicated);
@@ -199,6 +209,7 @@ export class ClickHouseFlowStore extends EngineStore implements FlowStore {
    * embedded engine).
    */
   private async flushLocked(): Promise<void> {
+    await this.reviveReturned();
     while (this.failed.length > 0) {
       const f = this.failed[0]!;
       await this.viaEntry((c) => c.insertNative(this.flowsTable, f.blocks));
@@ -215,6 +226,40 @@ export class ClickHouseFlowStore extends EngineStore implements FlowStore {
       throw e;
     }
     this.pendingRows -= f.rows;
+  }
+
+  /**
+   * A replica that was down when the store opened has no tables of this
+   * database if it is new (the Distributed table would fail on it once it
+   * answers again). Tried again at most every {@link REVIVE_MS}: once it
+   * answers it gets the schema, and its ReplicatedMergeTree fetches the
+   * shard's parts from its peer. Its retention and the failover of the
+   * entry's requests keep to the servers found at open.
+   */
+  private async reviveReturned(): Promise<void> {
+    if (this.unreachable.length === 0 || Date.now() < this.nextRevival) return;
+    this.nextRevival = Date.now() + REVIVE_MS;
+    for (const url of [...this.unreachable]) {
+      // A short timeout: a server that hangs instead of refusing must not stall the write or read.
+      const c = new Conn(url, { ...this.connOpts, requestTimeoutMs: 10_000 });
+      try {
+        await migrate(c, this.database, this.layout === 'replicated');
+        if (this.cluster) await ensureDistributed(c, this.database, this.cluster);
+        this.unreachable = this.unreachable.filter((u) => u !== url);
+        process.stderr.write(
+          `flowhunt: ClickHouse server ${url} answers again: its tables are in place, it fetches what it missed from its shard's other replica\n`,
+        );
+      } catch (e) {
+        if ((e as StoreError).code !== 'store_unreachable' && !this.toldRevival.has(url)) {
+          this.toldRevival.add(url);
+          process.stderr.write(
+            `flowhunt: ClickHouse server ${url} answers again but its schema could not be put in place (tried again every ${REVIVE_MS / 1000} s): ${(e as Error).message}\n`,
+          );
+        }
+      } finally {
+        await c.close();
+      }
+    }
   }
 
   protected async release(): Promise<void> {
@@ -235,6 +280,7 @@ export class ClickHouseFlowStore extends EngineStore implements FlowStore {
    */
   async queryFlows(_range: TimeRange, build: (from: Sql) => Sql): Promise<Record<string, unknown>[]> {
     this.assertOpen();
+    await this.reviveReturned();
     return this.run(build(raw(this.flowsTable)));
   }
 

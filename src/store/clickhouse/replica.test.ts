@@ -27,7 +27,7 @@ import { rng } from '../../testing/rng.js';
 import { DuckFlowStore } from '../duckdb/index.js';
 import type { FlowStore } from '../types.js';
 import { Conn } from './conn.js';
-import { ClickHouseFlowStore } from './index.js';
+import { ClickHouseFlowStore, REVIVE_MS } from './index.js';
 
 /** Server n of the script's replicated layout: 1,2 hold shard 1 and 3,4 shard 2, replica 1 first. */
 const SHARD2_FIRST = 3;
@@ -244,6 +244,39 @@ function registerTests(): void {
       }
     } finally {
       await s.close();
+    }
+  });
+
+  test('clickhouse replicated: a replica down when a new store opens gets its tables when it answers again, and the rows written meanwhile', async () => {
+    const db = freshDb();
+    cluster!.kill(SHARD2_SECOND);
+    let started = false;
+    const s = await ClickHouseFlowStore.open(urlFor(db));
+    try {
+      assert.equal(s.unreachable.length, 1);
+      const now = Date.parse('2026-11-22T12:00:00Z');
+      const b = new FlowBatch(400);
+      for (let i = 0; i < 400; i++) {
+        const k = b.add();
+        b.te[k] = now - i * 1000;
+        b.ts[k] = b.te[k]! - 10;
+        b.setV4('src', k, (0x0a000000 + i) >>> 0);
+      }
+      await s.append(b);
+      await s.flush();
+      cluster!.startNode(SHARD2_SECOND);
+      started = true;
+      // The next write or read after the retry interval puts the schema on the returned server.
+      await sleep(REVIVE_MS);
+      assert.equal((await s.totals({})).flows, 400);
+      assert.deepEqual(s.unreachable, []);
+      await syncReplica(SHARD2_SECOND, db);
+      const peer = await localCount(SHARD2_FIRST, db);
+      assert.ok(peer > 0);
+      assert.equal(await localCount(SHARD2_SECOND, db), peer);
+    } finally {
+      await s.close();
+      if (!started) cluster!.startNode(SHARD2_SECOND);
     }
   });
 
