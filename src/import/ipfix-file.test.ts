@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FlowBatch } from '../flow/batch.js';
@@ -8,6 +8,7 @@ import { readPcapPayloads } from '../testing/datagrams.js';
 import { fixture, tempDir } from '../testing/helpers.js';
 import { ipfixFileFormat, isIpfixFile, readIpfixFile } from './ipfix-file.js';
 import { ChunkReader } from './pcap.js';
+import { PROGRESS_BYTES } from './progress.js';
 
 /** An RFC 5655 file: the IPFIX messages of a capture, back to back. */
 function ipfixFile(capture: string): Buffer {
@@ -79,12 +80,19 @@ test('an IPFIX file of more flows than the live per-exporter budget (2 M a secon
   closeSync(fd);
   let flows = 0;
   const rejects: string[] = [];
+  const progress: number[] = [];
   await ipfixFileFormat.read(path, {
     batch: (b) => {
       flows += b.length;
     },
     reject: (_w, m) => rejects.push(m),
+    progress: (bytes) => progress.push(bytes),
   });
   assert.deepEqual(rejects.slice(0, 3), []);
   assert.equal(flows, n);
+  // Progress now and then (each was a message to the importing thread), rising, ending at the file's end.
+  const size = statSync(path).size;
+  assert.ok(progress.length <= Math.ceil(size / PROGRESS_BYTES) + 1, `${progress.length} progress calls`);
+  assert.ok(progress.every((b, i) => i === 0 || b > progress[i - 1]!));
+  assert.equal(progress.at(-1), size);
 });

@@ -7,6 +7,7 @@
 import type { AddrWords } from '../flow/address.js';
 import type { ImportFormat } from './format.js';
 import { type ChunkReader, ExportImporter, openChunks } from './pcap.js';
+import { progressEvery } from './progress.js';
 
 export interface IpfixFileReport {
   messages: number;
@@ -68,11 +69,13 @@ export const ipfixFileFormat: ImportFormat = {
     const { reader, close } = await openChunks(path);
     try {
       const imp = new ExportImporter(sink);
+      const progress = progressEvery(sink);
       const report = await readIpfixFile(reader, async (k, msg) => {
         await imp.datagram(k, FILE_EXPORTER, msg, 0);
-        sink.progress?.(reader.consumed);
+        progress.at(reader.consumed);
       });
       await imp.finish();
+      progress.end(reader.consumed);
       for (const e of report.errors) sink.reject(e.message, e.text);
     } finally {
       await close();

@@ -17,6 +17,7 @@ import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ethernet, IpPacket, ip } from '../decod
 import type { AddrWords } from '../flow/address.js';
 import { FlowBatch } from '../flow/batch.js';
 import type { ImportFormat, ImportSink } from './format.js';
+import { progressEvery } from './progress.js';
 
 export interface Datagram {
   /** 1-based number of the packet in the capture (as Wireshark numbers them). */
@@ -351,11 +352,13 @@ export const pcapFormat: ImportFormat = {
     const { reader, close } = await openChunks(path);
     try {
       const imp = new ExportImporter(sink);
+      const progress = progressEvery(sink);
       const report = await readCapture(reader, async (d) => {
         await imp.datagram(d.packet, d.source, d.payload, d.timeMs);
-        sink.progress?.(reader.consumed);
+        progress.at(reader.consumed);
       });
       await imp.finish();
+      progress.end(reader.consumed);
       for (const e of report.errors) sink.reject(e.packet, e.message);
       if (report.skipped > 0) sink.skip?.(0, `${report.skipped} packets held no UDP datagram`);
     } finally {
