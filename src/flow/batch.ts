@@ -253,6 +253,18 @@ export class FlowBatch {
     return out as BatchColumns;
   }
 
+  /**
+   * The columns as views of this batch's own arrays, no copy: for handing
+   * the whole batch to another thread, whose transfer of their buffers
+   * leaves this batch unusable (so only for a batch its owner gives away).
+   */
+  giveColumns(): BatchColumns {
+    const out: Record<string, unknown> = { length: this.length };
+    for (const c of NUMERIC) out[c.field] = this.arrays[c.field].subarray(0, this.length * c.width);
+    for (const f of TEXTS) out[f] = this.texts[f]?.slice(0, this.length) ?? null;
+    return out as BatchColumns;
+  }
+
   /** Wraps columns made by {@link toColumns} (possibly in another thread) without copying. */
   static fromColumns(c: BatchColumns): FlowBatch {
     const b = new FlowBatch(1);

@@ -24,14 +24,19 @@ export function isIpfixFile(head: Uint8Array): boolean {
   return dv.getUint16(0) === 10 && dv.getUint16(2) >= 16;
 }
 
-/** Calls `onMessage` with each message (a copy), numbered from 1. */
+/**
+ * Calls `onMessage` with each message, numbered from 1: a view of the
+ * reader's buffer, valid until `onMessage` returns (the decoder reads a
+ * message through before it awaits anything, and copies what it holds).
+ */
 export async function readIpfixFile(
   r: ChunkReader,
   onMessage: (index: number, msg: Uint8Array) => void | Promise<void>,
 ): Promise<IpfixFileReport> {
   const report: IpfixFileReport = { messages: 0, errors: [] };
   for (;;) {
-    if (!(await r.ensure(16))) {
+    // Awaited only when the buffer must be refilled: one await per message cost more than its decoding.
+    if (r.available < 16 && !(await r.ensure(16))) {
       if (r.available > 0)
         report.errors.push({
           message: report.messages + 1,
@@ -48,7 +53,7 @@ export async function readIpfixFile(
       });
       return report;
     }
-    if (!(await r.ensure(len))) {
+    if (r.available < len && !(await r.ensure(len))) {
       report.errors.push({
         message: report.messages + 1,
         text: 'file ends inside a message (truncated file)',
@@ -56,7 +61,8 @@ export async function readIpfixFile(
       return report;
     }
     report.messages++;
-    await onMessage(report.messages, r.bytes.slice(r.pos, r.pos + len));
+    const pending = onMessage(report.messages, r.bytes.subarray(r.pos, r.pos + len));
+    if (pending) await pending;
     r.skip(len);
   }
 }
@@ -70,9 +76,9 @@ export const ipfixFileFormat: ImportFormat = {
     try {
       const imp = new ExportImporter(sink);
       const progress = progressEvery(sink);
-      const report = await readIpfixFile(reader, async (k, msg) => {
-        await imp.datagram(k, FILE_EXPORTER, msg, 0);
+      const report = await readIpfixFile(reader, (k, msg) => {
         progress.at(reader.consumed);
+        return imp.datagram(k, FILE_EXPORTER, msg, 0);
       });
       await imp.finish();
       progress.end(reader.consumed);

@@ -320,13 +320,14 @@ export class ExportImporter {
 
   constructor(private readonly sink: ImportSink) {}
 
-  async datagram(where: number, source: AddrWords, payload: Uint8Array, timeMs: number): Promise<void> {
+  /** Decodes one datagram; a promise only when a full batch went to the sink (to be awaited before the next). */
+  datagram(where: number, source: AddrWords, payload: Uint8Array, timeMs: number): Promise<void> | undefined {
     const r = decodeAny(this.state, source, payload, timeMs, this.batch);
     for (const e of r.errors) {
       if (e.code === 'missing-template') continue; // held, not lost: counted in the decoder state
       this.sink.reject(where, e.message);
     }
-    if (this.batch.length >= BATCH) await this.flush();
+    return this.batch.length >= BATCH ? this.flush() : undefined;
   }
 
   /** Hands over the last flows, and says what never got decoded. */

@@ -60,7 +60,8 @@ if (port) {
               wake = r;
             });
           credit--;
-          const columns = b.toColumns();
+          // The sink owns the batch (format.ts): its arrays go to the importing thread as they are.
+          const columns = b.giveColumns();
           post({ type: 'batch', columns }, columnBuffers(columns));
         },
         reject: (where, message) => post({ type: 'reject', where, message }),
