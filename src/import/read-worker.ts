@@ -31,8 +31,13 @@ export type FromReader =
 /** `ack`: one batch is stored, one more may come. */
 export type ToReader = { type: 'ack' };
 
-/** Batches the reader may post before the first of them is acknowledged. */
-export const READ_AHEAD = 8;
+/**
+ * Batches the reader may post before the first of them is acknowledged:
+ * enough to go on reading while the importing thread stages a commit (500 k
+ * flows, some 0.3 s in which 8 batches lasted the reader 20 ms); 64 batches
+ * of 4,096 flows are about 30 MB.
+ */
+export const READ_AHEAD = 64;
 
 const port = parentPort;
 if (port) {
