@@ -687,6 +687,116 @@ function emit(ctx: PacketContext, dv: DataView, t: Template): void {
   out.te[i] = Math.floor(end);
 }
 
+/** A fixed-length template's record read into the scratch record by code made for it. */
+type ReadRecord = (s: Scratch, dv: DataView, p: number, slow: typeof field) => void;
+
+/**
+ * The scratch fields that a plain unsigned element fills: property, mask
+ * applied, `have` bit (0: none), and a scale (seconds to ms).
+ */
+const PLAIN: Record<number, { to: string; mask?: string; bit: number; scale?: number }> = {
+  [F.OCTETS]: { to: 'octets', bit: H_OCT },
+  [F.PACKETS]: { to: 'packets', bit: H_PKT },
+  [F.PROTO]: { to: 'proto', mask: '& 0xff', bit: H_PROTO },
+  [F.TOS]: { to: 'tos', mask: '& 0xff', bit: H_TOS },
+  [F.FLAGS]: { to: 'flags', mask: '& 0xffff', bit: H_FLAGS },
+  [F.SPORT]: { to: 'sport', mask: '& 0xffff', bit: H_SPORT },
+  [F.DPORT]: { to: 'dport', mask: '& 0xffff', bit: H_DPORT },
+  [F.IN_IF]: { to: 'inIf', mask: '>>> 0', bit: 0 },
+  [F.OUT_IF]: { to: 'outIf', mask: '>>> 0', bit: 0 },
+  [F.SRC_AS]: { to: 'srcAs', mask: '>>> 0', bit: 0 },
+  [F.DST_AS]: { to: 'dstAs', mask: '>>> 0', bit: 0 },
+  [F.DIR]: { to: 'dir', mask: '& 0xff', bit: 0 },
+  [F.OCTETS_TOTAL]: { to: 'octetsTotal', bit: H_OCT_T },
+  [F.PACKETS_TOTAL]: { to: 'packetsTotal', bit: H_PKT_T },
+  [F.OCTETS_POST]: { to: 'octetsPost', bit: H_OCT_P },
+  [F.PACKETS_POST]: { to: 'packetsPost', bit: H_PKT_P },
+  [F.START_UPTIME]: { to: 'startUp', bit: H_START_UP },
+  [F.END_UPTIME]: { to: 'endUp', bit: H_END_UP },
+  [F.START_S]: { to: 'startMs', bit: H_START, scale: 1000 },
+  [F.END_S]: { to: 'endMs', bit: H_END, scale: 1000 },
+  [F.START_MS]: { to: 'startMs', bit: H_START },
+  [F.END_MS]: { to: 'endMs', bit: H_END },
+  [F.DURATION_MS]: { to: 'durMs', bit: H_DUR },
+};
+const ADDR4: Record<number, { to: string; bit: number }> = {
+  [F.SRC4]: { to: 'src4', bit: H_SRC4 },
+  [F.DST4]: { to: 'dst4', bit: H_DST4 },
+  [F.NH4]: { to: 'nh4', bit: H_NH4 },
+};
+const ADDR6: Record<number, { to: string; bit: number }> = {
+  [F.SRC6]: { to: 'src6', bit: H_SRC6 },
+  [F.DST6]: { to: 'dst6', bit: H_DST6 },
+  [F.NH6]: { to: 'nh6', bit: H_NH6 },
+};
+
+/** `uint()` of a field of `len` bytes at `at`, as an expression; undefined for other lengths. */
+function readExpr(at: string, len: number): string | undefined {
+  if (len === 1) return `dv.getUint8(${at})`;
+  if (len === 2) return `dv.getUint16(${at})`;
+  if (len === 4) return `dv.getUint32(${at})`;
+  if (len === 8) return `(dv.getUint32(${at}) * 4294967296 + dv.getUint32(${at} + 4))`;
+  return undefined;
+}
+
+/**
+ * The code of a fixed-length template: the common elements (counters,
+ * ports, protocol, flags, addresses, interfaces, AS numbers, times) read at
+ * their offsets as {@link field} reads them, in the same order; any other
+ * element goes through {@link field}. The source is made only of numbers
+ * from the template (offsets, lengths, actions) and of names here, never of
+ * an exporter's bytes. Read per record, it spares the per-field dispatch,
+ * about half of a record's decoding.
+ */
+function compileRecord(t: Template): ReadRecord {
+  const lines: string[] = [];
+  let have = 0;
+  let off = 0;
+  for (let f = 0; f < t.actions.length; f++) {
+    const a = t.actions[f]!;
+    const len = t.lens[f]!;
+    const at = `p + ${off}`;
+    off += len;
+    if (a === F.SKIP) continue;
+    const plain = PLAIN[a];
+    const expr = plain && readExpr(at, len);
+    if (plain && expr) {
+      const v = plain.scale ? `${expr} * ${plain.scale}` : plain.mask ? `(${expr}) ${plain.mask}` : expr;
+      lines.push(`s.${plain.to} = ${v};`);
+      have |= plain.bit;
+    } else if (ADDR4[a]) {
+      // As field(): an address of another length is not read.
+      if (len === 4) {
+        lines.push(`s.${ADDR4[a].to} = dv.getUint32(${at});`);
+        have |= ADDR4[a].bit;
+      }
+    } else if (ADDR6[a]) {
+      if (len === 16) {
+        const to = `s.${ADDR6[a].to}`;
+        lines.push(
+          `${to}[0] = dv.getUint32(${at}); ${to}[1] = dv.getUint32(${at} + 4); ${to}[2] = dv.getUint32(${at} + 8); ${to}[3] = dv.getUint32(${at} + 12);`,
+        );
+        have |= ADDR6[a].bit;
+      }
+    } else {
+      lines.push(`slow(${a}, dv, ${at}, ${len});`);
+    }
+  }
+  if (have !== 0) lines.push(`s.have |= ${have};`);
+  return new Function('s', 'dv', 'p', 'slow', lines.join('\n')) as ReadRecord;
+}
+
+const compiled = new WeakMap<Template, ReadRecord>();
+
+function recordReader(t: Template): ReadRecord {
+  let r = compiled.get(t);
+  if (!r) {
+    r = compileRecord(t);
+    compiled.set(t, r);
+  }
+  return r;
+}
+
 /**
  * Decodes the data records of one set body `[pos, end)` with its template,
  * appending flows to `ctx.out`; returns the number of data records read
@@ -714,15 +824,12 @@ export function decodeRecords(
   }
   let p = pos;
   let count = 0;
+  const read = fixedLen >= 0 ? recordReader(t) : undefined;
   while (p + minLen <= end) {
     S.reset();
-    if (fixedLen >= 0) {
-      for (let f = 0; f < n; f++) {
-        const len = lens[f]!;
-        const a = actions[f]!;
-        if (a !== 0) field(a, dv, p, len);
-        p += len;
-      }
+    if (read) {
+      read(S, dv, p, field);
+      p += fixedLen;
     } else {
       for (let f = 0; f < n; f++) {
         let len = lens[f]!;
