@@ -786,15 +786,50 @@ function compileRecord(t: Template): ReadRecord {
   return new Function('s', 'dv', 'p', 'slow', lines.join('\n')) as ReadRecord;
 }
 
-const compiled = new WeakMap<Template, ReadRecord>();
+/**
+ * Records the templates of one signature decode through the dispatch
+ * before their own code is made (`Infinity`: never), and how many codes
+ * were made; `forget` drops what is kept (tests compare both ways).
+ */
+export const recordCode = {
+  compileAfter: 1024,
+  made: 0,
+  forget(): void {
+    compiled.clear();
+    uses.clear();
+  },
+};
 
-function recordReader(t: Template): ReadRecord {
-  let r = compiled.get(t);
-  if (!r) {
-    r = compileRecord(t);
-    compiled.set(t, r);
+/** Templates' codes kept, and templates counted towards theirs: bounded, whatever exporters send. */
+const MAX_CODES = 1024;
+/** By template signature: a template resent (exporters refresh theirs every few datagrams) keeps its code. */
+const compiled = new Map<string, ReadRecord>();
+const uses = new Map<string, number>();
+
+/**
+ * The template's own code once templates of its signature have decoded
+ * `recordCode.compileAfter` records (undefined before): making code costs
+ * some tens of µs, so an exporter that churns templates (hostile or
+ * broken) makes none, while a template in use is compiled within its first
+ * datagrams.
+ */
+function recordReader(t: Template, records: number): ReadRecord | undefined {
+  if (recordCode.compileAfter === Number.POSITIVE_INFINITY) return undefined;
+  const key = t.signature;
+  const r = compiled.get(key);
+  if (r) return r;
+  const n = (uses.get(key) ?? 0) + records;
+  if (n < recordCode.compileAfter) {
+    if (uses.size >= MAX_CODES && !uses.has(key)) uses.clear();
+    uses.set(key, n);
+    return undefined;
   }
-  return r;
+  uses.delete(key);
+  if (compiled.size >= MAX_CODES) compiled.delete(compiled.keys().next().value!);
+  const made = compileRecord(t);
+  recordCode.made++;
+  compiled.set(key, made);
+  return made;
 }
 
 /**
@@ -824,12 +859,19 @@ export function decodeRecords(
   }
   let p = pos;
   let count = 0;
-  const read = fixedLen >= 0 ? recordReader(t) : undefined;
+  const read = fixedLen > 0 ? recordReader(t, Math.floor((end - pos) / fixedLen)) : undefined;
   while (p + minLen <= end) {
     S.reset();
     if (read) {
       read(S, dv, p, field);
       p += fixedLen;
+    } else if (fixedLen >= 0) {
+      for (let f = 0; f < n; f++) {
+        const len = lens[f]!;
+        const a = actions[f]!;
+        if (a !== 0) field(a, dv, p, len);
+        p += len;
+      }
     } else {
       for (let f = 0; f < n; f++) {
         let len = lens[f]!;
