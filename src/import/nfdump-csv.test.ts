@@ -310,6 +310,12 @@ test('nfdump-csv: the byte reader reads every plain line as the text reader does
     set(8, { 12: '999999999999999' }), // 15 digits
     set(9, { 7: 'GRE', 8: '........' }),
     set(10, { 8: '0x12' }), // hex flags
+    // Flags and protocols read from the bytes (letters and dots; TCP, UDP, ICMP) or through their text.
+    set(11, { 8: 'CEUAPRSF' }),
+    set(12, { 7: 'UDP', 8: '...A....' }),
+    set(13, { 7: 'ICMP', 8: '' }),
+    set(14, { 7: 'tcp', 8: '0x02' }),
+    set(15, { 7: 'ESP' }),
   ];
   // Read by the text reader alone: the same flow the slow way, or a rejection.
   const readAsText = [
@@ -323,6 +329,8 @@ test('nfdump-csv: the byte reader reads every plain line as the text reader does
     set(8, { 11: '' }),
     set(9, { 22: 'X' }),
     '2026-11-20 12:00:00,2026-11-20 12:00:01,1.000,10.0.0.1',
+    set(10, { 8: '.A.Z' }), // not a flag letter
+    set(11, { 7: 'TCPX' }),
   ];
   for (const tz of [parseTimeZone('UTC')!, parseTimeZone('Europe/Prague')!]) {
     const byText = nfdumpCsvParser({ tz });
@@ -351,7 +359,7 @@ test('nfdump-csv: the byte reader reads every plain line as the text reader does
     // The ones that are flows read as flows (by the text reader, as before).
     assert.deepEqual(
       readAsText.map((l) => read(l).text.length),
-      [1, 1, 1, 0, 0, 0, 0, 0, 0, 0],
+      [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
     );
   }
 });

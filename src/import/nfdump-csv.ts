@@ -30,7 +30,7 @@
 
 import type { AddrWords } from '../flow/address.js';
 import type { FlowBatch } from '../flow/batch.js';
-import { parseFlags, protocolNumber } from '../flow/names.js';
+import { parseFlags, protocolNumber, TCP_FLAGS } from '../flow/names.js';
 import type { ImportFormat, ReadOptions } from './format.js';
 import { nfdumpProtocol } from './nfdump-protocols.js';
 import { address, type LineOutcome, type LineParser, textFormat, uint } from './text.js';
@@ -121,6 +121,37 @@ function tcpFlagsText(text: string): number {
 }
 const FLAGS = new SeenTexts(tcpFlagsText);
 const tcpFlags = (text: string) => FLAGS.get(text);
+
+/** TCP flag letters by byte: the bit of each, 0 for any other byte. */
+const FLAG_BIT = new Uint8Array(256);
+for (const [c, bit] of TCP_FLAGS) FLAG_BIT[c.charCodeAt(0)] = bit;
+
+/**
+ * The flags field from the file's bytes when it is plain letters and dots
+ * (`...AP.S.`, every line of nfdump's CSV); undefined for anything else
+ * (hex, spaces), which {@link tcpFlags} reads as text. No string is made.
+ */
+function flagBytes(buf: Buffer, s: number, e: number): number | undefined {
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = buf[i]!;
+    if (c === 46) continue;
+    const bit = FLAG_BIT[c]!;
+    if (bit === 0) return undefined;
+    v |= bit;
+  }
+  return v;
+}
+
+/** `TCP`, `UDP` and `ICMP` from the file's bytes (most lines); undefined for the rest, read as text. */
+function protocolBytes(buf: Buffer, s: number, e: number): number | undefined {
+  const n = e - s;
+  if (n === 3 && buf[s + 1] === 0x44 && buf[s + 2] === 0x50 && buf[s] === 0x55) return 17; // UDP
+  if (n === 3 && buf[s] === 0x54 && buf[s + 1] === 0x43 && buf[s + 2] === 0x50) return 6; // TCP
+  if (n === 4 && buf[s] === 0x49 && buf[s + 1] === 0x43 && buf[s + 2] === 0x4d && buf[s + 3] === 0x50)
+    return 1; // ICMP
+  return undefined;
+}
 
 /** A port, or an ICMP `type.code` as nfdump prints it in some formats. */
 function port(text: string): number {
@@ -222,8 +253,17 @@ class NfdumpCsvParser implements LineParser {
     const num = (k: number, max: number) => (k < 0 ? 0 : digits(buf, fs(k), fe(k), max));
     const sp = c.sp! < 0 ? 0 : portBytes(buf, fs(c.sp!), fe(c.sp!));
     const dp = c.dp! < 0 ? 0 : portBytes(buf, fs(c.dp!), fe(c.dp!));
-    const pr = c.pr! < 0 ? 0 : (protocol(buf.toString('latin1', fs(c.pr!), fe(c.pr!))) ?? Number.NaN);
-    const flg = c.flg! < 0 ? 0 : tcpFlags(buf.toString('latin1', fs(c.flg!), fe(c.flg!)));
+    const pr =
+      c.pr! < 0
+        ? 0
+        : (protocolBytes(buf, fs(c.pr!), fe(c.pr!)) ??
+          protocol(buf.toString('latin1', fs(c.pr!), fe(c.pr!))) ??
+          Number.NaN);
+    const flg =
+      c.flg! < 0
+        ? 0
+        : (flagBytes(buf, fs(c.flg!), fe(c.flg!)) ??
+          tcpFlags(buf.toString('latin1', fs(c.flg!), fe(c.flg!))));
     const pkt = num(c.ipkt!, MAX_COUNTER);
     const byt = num(c.ibyt!, MAX_COUNTER);
     const tos = num(c.stos!, 255);
