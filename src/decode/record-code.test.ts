@@ -90,3 +90,63 @@ test("a template is read by its own code once its signature has decoded enough r
     assert.equal(made.flows, dispatch.flows);
   }
 });
+
+test('the record code sets each element where the dispatch does: an observation time after a flow start leaves the start', () => {
+  // IPFIX by hand: template 256 = source and destination IPv4, packets, octets, flowStart/EndMilliseconds,
+  // observationTimeMilliseconds (a PSAMP time, which fills only the times a record lacks).
+  const fields: [number, number][] = [
+    [8, 4],
+    [12, 4],
+    [2, 4],
+    [1, 4],
+    [152, 8],
+    [153, 8],
+    [323, 8],
+  ];
+  const tpl = Buffer.alloc(4 + 4 + fields.length * 4);
+  tpl.writeUInt16BE(2, 0);
+  tpl.writeUInt16BE(tpl.length, 2);
+  tpl.writeUInt16BE(256, 4);
+  tpl.writeUInt16BE(fields.length, 6);
+  fields.forEach(([ie, len], i) => {
+    tpl.writeUInt16BE(ie, 8 + i * 4);
+    tpl.writeUInt16BE(len, 10 + i * 4);
+  });
+  const t0 = Date.parse('2026-11-20T10:00:00Z');
+  const message = (sets: Buffer[], seq: number) => {
+    const body = Buffer.concat(sets);
+    const h = Buffer.alloc(16);
+    h.writeUInt16BE(10, 0);
+    h.writeUInt16BE(16 + body.length, 2);
+    h.writeUInt32BE(Math.floor(t0 / 1000) + 60, 4);
+    h.writeUInt32BE(seq, 8);
+    return Buffer.concat([h, body]);
+  };
+  const datagrams: { source: [number, number, number, number]; payload: Uint8Array; timeMs: number }[] = [];
+  for (let m = 0; m < 40; m++) {
+    const data = Buffer.alloc(4 + 30 * 40);
+    data.writeUInt16BE(256, 0);
+    data.writeUInt16BE(data.length, 2);
+    for (let r = 0; r < 30; r++) {
+      const o = 4 + r * 40;
+      data.writeUInt32BE(0x0a000001 + r, o);
+      data.writeUInt32BE(0xc0000201, o + 4);
+      data.writeUInt32BE(3, o + 8);
+      data.writeUInt32BE(152, o + 12);
+      data.writeBigUInt64BE(BigInt(t0 + m * 1000 + r), o + 16);
+      data.writeBigUInt64BE(BigInt(t0 + m * 1000 + r + 500), o + 24);
+      data.writeBigUInt64BE(BigInt(t0 + 59_000), o + 32);
+    }
+    datagrams.push({
+      source: [0, 0, 0xffff, 0xc0000202],
+      payload: message([tpl, data], m * 30),
+      timeMs: t0 + 60_000,
+    });
+  }
+  const dispatch = decodeAll(datagrams, Number.POSITIVE_INFINITY);
+  assert.equal(dispatch.count, 1200);
+  assert.equal(JSON.parse(dispatch.flows)[0].flowStartMilliseconds, t0, 'the flow start stays');
+  const made = decodeAll(datagrams, 0);
+  assert.deepEqual(made.errors, dispatch.errors);
+  assert.equal(made.flows, dispatch.flows);
+});

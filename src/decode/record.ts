@@ -750,7 +750,16 @@ function readExpr(at: string, len: number): string | undefined {
  */
 function compileRecord(t: Template): ReadRecord {
   const lines: string[] = [];
-  let have = 0;
+  // The elements' bits are set together, but before any element read by field(), which may test
+  // them (an observation time does not replace a flow start read before it).
+  let pending = 0;
+  const have = (bit: number) => {
+    pending |= bit;
+  };
+  const settle = () => {
+    if (pending !== 0) lines.push(`s.have |= ${pending};`);
+    pending = 0;
+  };
   let off = 0;
   for (let f = 0; f < t.actions.length; f++) {
     const a = t.actions[f]!;
@@ -763,12 +772,12 @@ function compileRecord(t: Template): ReadRecord {
     if (plain && expr) {
       const v = plain.scale ? `${expr} * ${plain.scale}` : plain.mask ? `(${expr}) ${plain.mask}` : expr;
       lines.push(`s.${plain.to} = ${v};`);
-      have |= plain.bit;
+      have(plain.bit);
     } else if (ADDR4[a]) {
       // As field(): an address of another length is not read.
       if (len === 4) {
         lines.push(`s.${ADDR4[a].to} = dv.getUint32(${at});`);
-        have |= ADDR4[a].bit;
+        have(ADDR4[a].bit);
       }
     } else if (ADDR6[a]) {
       if (len === 16) {
@@ -776,13 +785,14 @@ function compileRecord(t: Template): ReadRecord {
         lines.push(
           `${to}[0] = dv.getUint32(${at}); ${to}[1] = dv.getUint32(${at} + 4); ${to}[2] = dv.getUint32(${at} + 8); ${to}[3] = dv.getUint32(${at} + 12);`,
         );
-        have |= ADDR6[a].bit;
+        have(ADDR6[a].bit);
       }
     } else {
+      settle();
       lines.push(`slow(${a}, dv, ${at}, ${len});`);
     }
   }
-  if (have !== 0) lines.push(`s.have |= ${have};`);
+  settle();
   return new Function('s', 'dv', 'p', 'slow', lines.join('\n')) as ReadRecord;
 }
 
