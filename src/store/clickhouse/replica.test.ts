@@ -69,6 +69,19 @@ async function localCount(n: number, db: string): Promise<number> {
   }
 }
 
+/** 400 flows (sources 10.0.0.0 up) on each day from `from` to `to - 1` days back from `now`. */
+function daysBack(now: number, from: number, to: number): FlowBatch {
+  const b = new FlowBatch((to - from) * 400);
+  for (let d = from; d < to; d++)
+    for (let i = 0; i < 400; i++) {
+      const k = b.add();
+      b.te[k] = now - d * DAY_MS - i * 1000;
+      b.ts[k] = b.te[k]! - 10;
+      b.setV4('src', k, (0x0a000000 + i) >>> 0);
+    }
+  return b;
+}
+
 /** Waits until server n has done every replication task it has (fetches of the parts it missed). */
 async function syncReplica(n: number, db: string): Promise<void> {
   const c = server(n);
@@ -194,28 +207,17 @@ function registerTests(): void {
     const s = await ClickHouseFlowStore.open(urlFor(db));
     try {
       const now = Date.parse('2026-11-22T12:00:00Z');
-      const days = (from: number, to: number) => {
-        const b = new FlowBatch((to - from) * 400);
-        for (let d = from; d < to; d++)
-          for (let i = 0; i < 400; i++) {
-            const k = b.add();
-            b.te[k] = now - d * DAY_MS - i * 1000;
-            b.ts[k] = b.te[k]! - 10;
-            b.setV4('src', k, (0x0a000000 + i) >>> 0);
-          }
-        return b;
-      };
       // The old days reach every replica; the replica then goes down and misses today: what it has
       // is only days that retention drops while it is down, and when it returns it must drop them
       // from its replication log and fetch today.
-      await s.append(days(1, 3));
+      await s.append(daysBack(now, 1, 3));
       await s.flush();
       for (let n = 1; n <= 4; n++) await syncReplica(n, db);
       const held = await localCount(SHARD2_SECOND, db);
       assert.ok(held > 0);
       assert.equal(held, await localCount(SHARD2_FIRST, db));
       cluster!.kill(SHARD2_SECOND);
-      await s.append(days(0, 1));
+      await s.append(daysBack(now, 0, 1));
       await s.flush();
       assert.deepEqual(await s.retain(1, now), ['2026-11-20', '2026-11-21']);
       assert.deepEqual(
@@ -255,14 +257,7 @@ function registerTests(): void {
     try {
       assert.equal(s.unreachable.length, 1);
       const now = Date.parse('2026-11-22T12:00:00Z');
-      const b = new FlowBatch(400);
-      for (let i = 0; i < 400; i++) {
-        const k = b.add();
-        b.te[k] = now - i * 1000;
-        b.ts[k] = b.te[k]! - 10;
-        b.setV4('src', k, (0x0a000000 + i) >>> 0);
-      }
-      await s.append(b);
+      await s.append(daysBack(now, 0, 1));
       await s.flush();
       cluster!.startNode(SHARD2_SECOND);
       started = true;
@@ -285,14 +280,7 @@ function registerTests(): void {
     const s = await ClickHouseFlowStore.open(urlFor(db));
     try {
       const now = Date.parse('2026-11-22T12:00:00Z');
-      const b = new FlowBatch(400);
-      for (let i = 0; i < 400; i++) {
-        const k = b.add();
-        b.te[k] = now - i * 1000;
-        b.ts[k] = b.te[k]! - 10;
-        b.setV4('src', k, (0x0a000000 + i) >>> 0);
-      }
-      await s.append(b);
+      await s.append(daysBack(now, 0, 1));
       await s.flush();
       for (let n = 1; n <= 4; n++) await syncReplica(n, db);
       const peer = await localCount(SHARD2_FIRST, db);
