@@ -207,6 +207,12 @@ test('serve roles on a two-shard cluster: two collectors, a detector killed mid-
   });
   assert.equal(hunted.signatures, sigs.length);
   assert.deepEqual(await allFindings(ch), wantFindings);
+  // The hunter says so after it stores the day's state, and its stderr reaches this process a moment later.
+  await until(
+    'the hunter to say it hunted the day',
+    async () => (hunter.stderr().includes(`hunted ${day}:`) ? true : undefined),
+    30_000,
+  ).catch(() => undefined);
   assert.match(hunter.stderr(), new RegExp(`hunted ${day}: ${wantFindings.length} findings`));
   assert.equal((hunter.stderr().match(/hunted /g) ?? []).length, 1, 'the day is hunted once');
 
