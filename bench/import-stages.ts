@@ -5,11 +5,12 @@
  * Stages, each timed alone in this process, CPU (user + system of every
  * thread, from `process.cpuUsage`) and wall, per flow:
  * - `read`: the format's reader (parse and batch), nothing stored;
- * - `stage`: the batches appended into DuckDB's staging table (chunk.ts);
- * - per commit of `--commit` flows (the import's buffer), the store's flush
- *   split into its statements: the day's count/min/max, the Parquet write
- *   sorted by time (what the store does), the same write unsorted, and with
- *   other codecs, and the staged rows deleted.
+ * - `stageAndOrder`: per commit of `--commit` flows (the import's buffer),
+ *   the batches held by day, each day merged and its order by end time found
+ *   (`stage.ts`);
+ * - the Parquet write of each day through the table function over the held
+ *   rows (`scan.ts`): in time order (what the store does), as they came, and
+ *   with other codecs.
  * The whole `flowhunt import` of the same file is timed too (`import-run.ts`).
  * The previous result of the same format is kept in the new one as `before`.
  * Run: node dist/bench/import-stages.js FILE [--commit 500000] [--threads N]
@@ -28,11 +29,12 @@ import {
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { FlowBatch } from '../src/flow/batch.js';
+import { DAY_MS, type FlowBatch } from '../src/flow/batch.js';
 import { sqlType, storageColumns } from '../src/flow/schema.js';
 import { detectFormat } from '../src/import/format.js';
 import { parseTimeZone } from '../src/import/times.js';
-import { appendBatch } from '../src/store/duckdb/chunk.js';
+import { StagedScan } from '../src/store/duckdb/scan.js';
+import { type OrderedDay, Stage } from '../src/store/duckdb/stage.js';
 import { importRun } from './import-run.js';
 import { arg, ROOT, writeResult } from './machine.js';
 
@@ -91,8 +93,9 @@ try {
   const cols = storageColumns()
     .map((c) => `${c.name} ${sqlType(c.def.kind, 'duckdb')}`)
     .join(', ');
-  await conn.run(`CREATE TABLE stage (${cols})`);
-  const types = (await conn.runAndReadAll('SELECT * FROM stage LIMIT 0')).columnTypes();
+  await conn.run(`CREATE TABLE empty_flows (${cols})`);
+  const types = (await conn.runAndReadAll('SELECT * FROM empty_flows LIMIT 0')).columnTypes();
+  const scan = new StagedScan(conn, types);
 
   // One commit at a time, as an import does: stage `commitRows`, then write them.
   const sum: Record<string, { cpuUs: number; wallUs: number }> = {};
@@ -102,17 +105,18 @@ try {
     s.cpuUs += m.cpuUs;
     s.wallUs += m.wallUs;
   };
-  const WRITES: Record<string, string> = {
-    parquetSortedZstd: 'ORDER BY te|COMPRESSION zstd',
-    parquetUnsortedZstd: '|COMPRESSION zstd',
-    parquetSortedZstdV2: 'ORDER BY te|COMPRESSION zstd, PARQUET_VERSION v2',
-    parquetUnsortedZstdV2: '|COMPRESSION zstd, PARQUET_VERSION v2',
-    parquetSortedZstdV2Level1: 'ORDER BY te|COMPRESSION zstd, COMPRESSION_LEVEL 1, PARQUET_VERSION v2',
-    parquetSortedSnappy: 'ORDER BY te|COMPRESSION snappy',
-    parquetUnsortedSnappy: '|COMPRESSION snappy',
-    parquetUnsortedLz4: '|COMPRESSION lz4_raw',
-    parquetUnsortedUncompressed: '|COMPRESSION uncompressed',
-    sortOnly: 'ORDER BY te|',
+  /** Each write of the staged rows: in time order (the store's) or as they came, and the codec. */
+  const WRITES: Record<string, { sorted: boolean; codec: string }> = {
+    parquetSortedZstdV2: { sorted: true, codec: 'COMPRESSION zstd, PARQUET_VERSION v2' },
+    parquetUnsortedZstdV2: { sorted: false, codec: 'COMPRESSION zstd, PARQUET_VERSION v2' },
+    parquetSortedZstdV1: { sorted: true, codec: 'COMPRESSION zstd' },
+    parquetSortedZstdV2Level1: {
+      sorted: true,
+      codec: 'COMPRESSION zstd, COMPRESSION_LEVEL 1, PARQUET_VERSION v2',
+    },
+    parquetSortedSnappyV2: { sorted: true, codec: 'COMPRESSION snappy, PARQUET_VERSION v2' },
+    parquetSortedLz4V2: { sorted: true, codec: 'COMPRESSION lz4_raw, PARQUET_VERSION v2' },
+    parquetSortedUncompressedV2: { sorted: true, codec: 'COMPRESSION uncompressed, PARQUET_VERSION v2' },
   };
   let bi = 0;
   let commits = 0;
@@ -124,46 +128,33 @@ try {
       mine.push(batches[bi]!);
       rows += batches[bi++]!.length;
     }
+    // What the store's append and flush do before the write: hold by day, merge the day, find its time order.
+    const stage = new Stage((te) => Math.floor(te / DAY_MS));
+    let ordered: OrderedDay[] = [];
     add(
-      'stage',
-      await measure(async () => {
-        const app = await conn.createAppender('stage');
-        for (const b of mine) appendBatch(app, types, b);
-        app.closeSync();
+      'stageAndOrder',
+      await measure(() => {
+        for (const b of mine) stage.add(b, 0, b.length);
+        ordered = stage.days().map((d) => stage.ordered(d)!);
       }),
     );
-    add(
-      'dayStats',
-      await measure(async () => {
-        await conn.runAndReadAll('SELECT count(*) n, min(te) a, max(te) b FROM stage WHERE te >= 0');
-      }),
-    );
-    for (const [k, spec] of Object.entries(WRITES)) {
-      const [order, codec] = spec.split('|');
-      const out = join(dir, `${k}-${commits}.parquet`);
-      add(
-        k,
-        await measure(async () => {
-          if (k === 'sortOnly')
-            await conn.run(`CREATE OR REPLACE TEMP TABLE sorted AS SELECT * FROM stage ORDER BY te`);
-          else
+    for (const [k, w] of Object.entries(WRITES)) {
+      for (const [i, o] of ordered.entries()) {
+        const out = join(dir, `${k}-${commits}-${i}.parquet`);
+        const offer = scan.offer(o.batch, w.sorted ? o.perm : null);
+        add(
+          k,
+          await measure(async () => {
             await conn.run(
-              `COPY (SELECT * FROM stage WHERE te >= 0 ${order}) TO '${out}' (FORMAT parquet, ${codec}, ROW_GROUP_SIZE 122880)`,
+              `COPY (SELECT * FROM ${offer.sql}) TO '${out}' (FORMAT parquet, ${w.codec}, ROW_GROUP_SIZE 122880)`,
             );
-        }),
-      );
-      if (k !== 'sortOnly') {
+          }),
+        );
+        scan.withdraw(offer.token);
         bytes[k] = (bytes[k] ?? 0) + statSync(out).size;
         rmSync(out);
       }
     }
-    add(
-      'unstage',
-      await measure(async () => {
-        await conn.run('DELETE FROM stage WHERE te >= 0');
-        await conn.run('DELETE FROM stage');
-      }),
-    );
     commits++;
   }
   conn.closeSync();
@@ -181,7 +172,7 @@ try {
     commitRows,
     commits,
     duckdbThreads: threads || 'default (all cores)',
-    note: 'µs per flow, each stage alone in this process; CPU is every thread of the process. The store does: stage + dayStats + parquetSortedZstd + unstage per commit',
+    note: 'µs per flow, each stage alone in this process; CPU is every thread of the process. The store does: stageAndOrder + parquetSortedZstdV2 per commit (the rows held in this process by day, merged and ordered by end time, then read by DuckDB through a table function into the Parquet file)',
     read: perFlow(read, flows),
     stages,
     parquetBytesPerFlow: bytes,

@@ -1,23 +1,38 @@
 /**
- * @module Copies a columnar {@link FlowBatch} into DuckDB data chunks in bulk.
+ * @module Fills DuckDB data chunks from a columnar {@link FlowBatch} in bulk.
  *
  * Numeric columns are copied as raw little-endian bytes straight into the
  * chunk's vectors (no per-value conversion, no BigInt); 64-bit columns are
- * assembled as pairs of 32-bit words in a scratch buffer.
+ * assembled as pairs of 32-bit words in a scratch buffer. With an order
+ * (`perm`, row numbers of the batch) the rows are gathered in that order on
+ * the way, so a batch is written sorted without first being copied sorted.
  */
 
-import { type DuckDBAppender, DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
+import type { DuckDBDataChunk } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { FlowBatch } from '../../flow/batch.js';
 import { storageColumns } from '../../flow/schema.js';
 
 const TWO32 = 4294967296;
+/** Rows of one chunk. */
+export const CHUNK_ROWS = duckdb.vector_size();
 
-type Writer = (chunk: DuckDBDataChunk, col: number, b: FlowBatch, start: number, n: number) => void;
+/** Writes `n` rows of the batch, from position `start` (of `perm` when given), into column `col` of the chunk. */
+type Writer = (
+  chunk: DuckDBDataChunk,
+  col: number,
+  b: FlowBatch,
+  start: number,
+  n: number,
+  perm: Uint32Array | null,
+) => void;
 
-const scratch = new Uint32Array(duckdb.vector_size() * 2);
+const scratch = new Uint32Array(CHUNK_ROWS * 2);
+const gather32 = new Uint32Array(CHUNK_ROWS);
+const gather16 = new Uint16Array(CHUNK_ROWS);
+const gather8 = new Uint8Array(CHUNK_ROWS);
 /** A validity mask with no row valid, as long as a chunk's. */
-const NO_ROWS = new Uint8Array(duckdb.vector_size() / 8);
+const NO_ROWS = new Uint8Array(CHUNK_ROWS / 8);
 
 function copyRaw(chunk: DuckDBDataChunk, col: number, src: ArrayBufferView): void {
   duckdb.copy_data_to_vector(
@@ -30,10 +45,10 @@ function copyRaw(chunk: DuckDBDataChunk, col: number, src: ArrayBufferView): voi
 }
 
 function u64FromF64(get: (b: FlowBatch) => Float64Array): Writer {
-  return (chunk, col, b, start, n) => {
+  return (chunk, col, b, start, n, perm) => {
     const a = get(b);
     for (let i = 0; i < n; i++) {
-      let x = a[start + i]!;
+      let x = a[perm ? perm[start + i]! : start + i]!;
       if (!(x > 0)) x = 0;
       scratch[i * 2] = x % TWO32;
       scratch[i * 2 + 1] = Math.floor(x / TWO32);
@@ -45,10 +60,10 @@ function u64FromF64(get: (b: FlowBatch) => Float64Array): Writer {
 /** An address half: `hi` = words 0,1; `lo` = words 2,3 (word order most significant first). */
 function addrHalf(get: (b: FlowBatch) => Uint32Array, half: 'hi' | 'lo'): Writer {
   const off = half === 'hi' ? 0 : 2;
-  return (chunk, col, b, start, n) => {
+  return (chunk, col, b, start, n, perm) => {
     const a = get(b);
     for (let i = 0; i < n; i++) {
-      const base = (start + i) * 4 + off;
+      const base = (perm ? perm[start + i]! : start + i) * 4 + off;
       scratch[i * 2] = a[base + 1]!; // low 32 bits first (little-endian)
       scratch[i * 2 + 1] = a[base]!;
     }
@@ -57,12 +72,18 @@ function addrHalf(get: (b: FlowBatch) => Uint32Array, half: 'hi' | 'lo'): Writer
 }
 
 function direct(get: (b: FlowBatch) => Uint8Array | Uint16Array | Uint32Array): Writer {
-  return (chunk, col, b, start, n) => copyRaw(chunk, col, get(b).subarray(start, start + n));
+  return (chunk, col, b, start, n, perm) => {
+    const a = get(b);
+    if (!perm) return copyRaw(chunk, col, a.subarray(start, start + n));
+    const g = a instanceof Uint32Array ? gather32 : a instanceof Uint16Array ? gather16 : gather8;
+    for (let i = 0; i < n; i++) g[i] = a[perm[start + i]!]!;
+    copyRaw(chunk, col, g.subarray(0, n));
+  };
 }
 
 /** A text column: its values as strings or nulls. */
 function text(get: (b: FlowBatch) => (string | null)[] | null): Writer {
-  return (chunk, col, b, start, n) => {
+  return (chunk, col, b, start, n, perm) => {
     const l = get(b);
     if (!l) {
       // No values in the batch (every format but the labelled ones): the whole column NULL, one copy of its validity mask.
@@ -72,7 +93,7 @@ function text(get: (b: FlowBatch) => (string | null)[] | null): Writer {
       return;
     }
     const vals: (string | null)[] = [];
-    for (let i = 0; i < n; i++) vals.push(l[start + i] ?? null);
+    for (let i = 0; i < n; i++) vals.push(l[perm ? perm[start + i]! : start + i] ?? null);
     chunk.setColumnValues(col, vals);
   };
 }
@@ -93,22 +114,18 @@ const WRITERS: readonly Writer[] = storageColumns().map(({ def, half }) => {
   }
 });
 
-/** Appends rows [start, end) of a batch through an appender whose table has the storage columns in order. */
-export function appendBatch(
-  appender: DuckDBAppender,
-  types: readonly DuckDBType[],
+/**
+ * Fills a chunk (its columns the storage columns in order) with `n` ≤
+ * {@link CHUNK_ROWS} rows of a batch: rows `start..start+n` of it, or with
+ * `perm` the rows `perm[start..start+n]`.
+ */
+export function fillChunk(
+  chunk: DuckDBDataChunk,
   b: FlowBatch,
-  start = 0,
-  end = b.length,
+  start: number,
+  n: number,
+  perm: Uint32Array | null = null,
 ): void {
-  const size = duckdb.vector_size();
-  // One chunk, refilled: the appender copies what it is given.
-  const chunk = DuckDBDataChunk.create(types);
-  for (let s = start; s < end; s += size) {
-    const n = Math.min(size, end - s);
-    chunk.reset();
-    chunk.rowCount = n;
-    for (let c = 0; c < WRITERS.length; c++) WRITERS[c]!(chunk, c, b, s, n);
-    appender.appendDataChunk(chunk);
-  }
+  chunk.rowCount = n;
+  for (let c = 0; c < WRITERS.length; c++) WRITERS[c]!(chunk, c, b, start, n, perm);
 }

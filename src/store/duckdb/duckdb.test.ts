@@ -132,6 +132,56 @@ test('duckdb: batches without labels store every label as NULL, labelled ones ke
   assert.equal(byEnd.get(Date.parse('2026-11-20T12:00:00Z') + 5000)!.label, null);
 });
 
+test('duckdb: each day is written as one file in end-time order, every column kept with its row', async (t) => {
+  const d = tempDir(t);
+  const s = await DuckFlowStore.open(d);
+  const base = sampleFlows()[0]!;
+  const day0 = Date.parse('2026-11-20T00:00:00Z');
+  const DAY = 86_400_000;
+  // 9,000 flows over two days, their end times shuffled; a flow's port and label say which it is.
+  const order = [...Array(9000).keys()].map((k) => ({ k, r: (k * 7919) % 9000 }));
+  const te = (k: number) => day0 + (k % 2) * DAY + Math.floor(k / 2) * 9_001; // day 2 past 2^16 ms: two radix passes
+  for (let start = 0; start < order.length; start += 2500) {
+    const b = new FlowBatch(16);
+    for (const { r } of order.slice(start, start + 2500))
+      b.push({
+        ...base,
+        flowEndMilliseconds: te(r),
+        sourceTransportPort: r % 65536,
+        octetDeltaCount: r * 3,
+        label: r % 5 === 0 ? `k${r}` : null,
+      });
+    await s.append(b);
+  }
+  await s.flush();
+  for (const [i, day] of ['2026-11-20', '2026-11-21'].entries()) {
+    const dir = join(d, 'flows', `day=${day}`);
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    assert.equal(m.files.length, 1);
+    const path = join(dir, m.files[0].name).replaceAll("'", "''");
+    const rows = await s.queryFlows({}, () =>
+      raw(
+        `SELECT te, sport, bytes, label FROM read_parquet('${path}', file_row_number = true) ORDER BY file_row_number`,
+      ),
+    );
+    const want = order
+      .map(({ k }) => k)
+      .filter((k) => k % 2 === i)
+      .sort((a, b) => a - b);
+    assert.equal(rows.length, want.length);
+    assert.deepEqual(
+      rows.map((r) => [r['te'], r['sport'], r['bytes'], r['label']]),
+      want.map((k) => [te(k), k % 65536, k * 3, k % 5 === 0 ? `k${k}` : null]),
+      `${day}: in time order, each row whole`,
+    );
+    assert.deepEqual(
+      [m.files[0].rows, m.files[0].minTe, m.files[0].maxTe],
+      [want.length, te(want[0]!), te(want.at(-1)!)],
+    );
+  }
+  await s.close();
+});
+
 test('duckdb: memoryLimit is the engine memory_limit; what it spills stays in the data directory and goes at close', async (t) => {
   const d = tempDir(t);
   const s = await DuckFlowStore.open(d, { memoryLimit: '300MB' });

@@ -7,15 +7,16 @@
  * flows/day=2026-11-20/part-<t>-<id>.parquet
  * flows/.lock                              held while a manifest is swapped
  * ```
- * Writes go to an in-memory staging table, then out as one Parquet file per
- * day touched (written under a temporary name, renamed, then added to the
- * day's manifest). Reads list the manifests of the days a query covers and
+ * Writes are held in this process by day (`stage.ts`), then go out as one
+ * Parquet file per day touched, sorted by end time (written under a
+ * temporary name, renamed, then added to the day's manifest). Reads list the manifests of the days a query covers and
  * let DuckDB push the time range and filters down into the files' row-group
  * statistics. No server, and any number of reading processes.
  *
  * This file is the store itself (staging, flushing, reading); beside it:
  * `layout.ts` (where files go), `manifest.ts` and `lock.ts` (a day's file
- * list and the lock that swaps it), `chunk.ts` (batches into DuckDB),
+ * list and the lock that swaps it), `stage.ts` (what is held until written),
+ * `scan.ts` and `chunk.ts` (held batches read by DuckDB as a table),
  * `compaction.ts` (small files merged), `documents.ts`, `retention.ts`,
  * `sweep.ts` (leftovers removed at open), `errors.ts` (the disk's failures
  * told from the rows'), `dialect.ts` (DuckDB's SQL spellings). The ClickHouse
@@ -25,13 +26,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBType,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { oneLine } from '../../errors.js';
 import { DAY_MS, dayOf, type FlowBatch, MAX_STORABLE_MS } from '../../flow/batch.js';
 import { countsTotal, STORABLE, screenTimes, zeroCounts } from '../../flow/plausible.js';
@@ -65,7 +60,6 @@ import {
   type Totals,
   type WriteState,
 } from '../types.js';
-import { appendBatch } from './chunk.js';
 import { compactDay } from './compaction.js';
 import { duckDialect } from './dialect.js';
 import { DuckDocs } from './documents.js';
@@ -74,6 +68,8 @@ import { dayDir, listDays, lockPath, PARQUET_OPTIONS, partName, tmpName } from '
 import { withLock } from './lock.js';
 import { hasBatch, MAX_BATCH_IDS, type PartFile, readManifest, writeManifest } from './manifest.js';
 import { dropDaysBefore } from './retention.js';
+import { StagedScan } from './scan.js';
+import { Stage } from './stage.js';
 import { type SweepResult, sweepLeftovers } from './sweep.js';
 
 export interface DuckStoreOptions {
@@ -114,11 +110,6 @@ function dayNumber(te: number): number {
   return Math.min(Math.max(Math.floor(te / DAY_MS), 0), LAST_DAY);
 }
 
-/** The stage rows of day `d`. */
-function dayCond(d: number): string {
-  return `te >= ${d * DAY_MS} AND te < ${(d + 1) * DAY_MS}`;
-}
-
 export class DuckFlowStore extends EngineStore implements FlowStore {
   readonly engine = 'duckdb' as const;
   readonly dialect = duckDialect;
@@ -129,10 +120,8 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
   swept: SweepResult = { tmpFiles: 0, unlistedFiles: 0, trashDirs: 0 };
   private conn!: DuckDBConnection;
   private instance!: DuckDBInstance;
-  private appender: DuckDBAppender | null = null;
-  private types: DuckDBType[] = [];
-  private pendingRows = 0;
-  private pendingDays = new Set<number>();
+  private scan!: StagedScan;
+  private readonly staged = new Stage(dayNumber);
   /** The caller's id of what is staged, kept while a named flush is retried with nothing new staged. */
   private stageId: string | undefined;
   private readonly dayFailures = new Map<number, number>();
@@ -199,10 +188,9 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
       // Leftovers take space but hold no data: a store that cannot sweep them still opens.
       this.opts.log(`could not remove leftover temporary files: ${oneLine(e)}`);
     }
-    await this.conn.run(`CREATE TABLE stage (${cols})`);
     await this.conn.run(`CREATE TABLE empty_flows (${cols})`);
-    const r = await this.conn.runAndReadAll('SELECT * FROM stage LIMIT 0');
-    this.types = r.columnTypes();
+    const r = await this.conn.runAndReadAll('SELECT * FROM empty_flows LIMIT 0');
+    this.scan = new StagedScan(this.conn, r.columnTypes());
   }
 
   // ---------------------------------------------------------------- writing
@@ -241,16 +229,16 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
             // `refused`: the flows of this batch not staged (those before `start` are).
             throw Object.assign(
               new StoreError(
-                `the store's stage is full (${this.pendingRows} flows of ${this.pendingDays.size} days waiting) and cannot be written: ${oneLine(err)}; ${batch.length - start} flows refused`,
+                `the store's stage is full (${this.staged.rows} flows of ${this.staged.dayCount} days waiting) and cannot be written: ${oneLine(err)}; ${batch.length - start} flows refused`,
                 'stage_full',
               ),
               { refused: batch.length - start },
             );
         }
-        await this.stage(batch, start, end);
+        this.stage(batch, start, end);
         start = end;
       }
-      if (this.pendingRows >= this.opts.maxPendingRows) {
+      if (this.staged.rows >= this.opts.maxPendingRows) {
         // Failure is kept in the write state; the next append that finds the stage full refuses.
         await this.flushLocked().catch(() => undefined);
       }
@@ -260,31 +248,24 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
   /** The end of the longest run of rows from `start` that the stage can take within its row and day bounds. */
   private fit(batch: FlowBatch, start: number): number {
     // A full stage takes nothing until a flush empties it; one that is not takes the batch (bound: max + a batch).
-    const stop = this.pendingRows >= this.opts.maxPendingRows ? start : batch.length;
+    const stop = this.staged.rows >= this.opts.maxPendingRows ? start : batch.length;
     const added = new Set<number>();
     let end = start;
+    let last = Number.NaN; // flows come in runs of one day: most need no set lookup
     for (; end < stop; end++) {
       const d = dayNumber(batch.te[end]!);
-      if (this.pendingDays.has(d) || added.has(d)) continue;
-      if (this.pendingDays.size + added.size >= this.opts.maxPendingDays) break;
+      if (d === last) continue;
+      last = d;
+      if (this.staged.has(d) || added.has(d)) continue;
+      if (this.staged.dayCount + added.size >= this.opts.maxPendingDays) break;
       added.add(d);
     }
     return end;
   }
 
-  private async stage(batch: FlowBatch, start: number, end: number): Promise<void> {
-    if (!this.appender) this.appender = await this.conn.createAppender('stage');
-    appendBatch(this.appender, this.types, batch, start, end);
-    this.pendingRows += end - start;
+  private stage(batch: FlowBatch, start: number, end: number): void {
+    this.staged.add(batch, start, end);
     this.stageId = undefined; // new rows: the stage is no longer one caller-named batch
-    let last = Number.NaN;
-    for (let i = start; i < end; i++) {
-      const d = dayNumber(batch.te[i]!);
-      if (d !== last) {
-        this.pendingDays.add(d);
-        last = d;
-      }
-    }
   }
 
   /**
@@ -298,35 +279,28 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
 
   /** What the writer holds and what it could not write, for /healthz and /metrics. */
   writeState(): WriteState {
-    return { ...this.state, stagedRows: this.pendingRows, stagedDays: this.pendingDays.size };
+    return { ...this.state, stagedRows: this.staged.rows, stagedDays: this.staged.dayCount };
   }
 
   private async flushLocked(batchId?: string): Promise<void> {
-    if (this.appender) {
-      this.appender.closeSync();
-      this.appender = null;
-    }
-    if (this.pendingRows === 0) return;
+    if (this.staged.rows === 0) return;
     if (batchId !== undefined) this.stageId = batchId;
     // A flush retried with nothing new staged keeps the id the caller gave it.
     const named = this.stageId;
     const id = named ?? `f${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
-    const days = [...this.pendingDays].sort((a, b) => a - b);
+    const days = this.staged.days();
     const failed: string[] = [];
     const written: string[] = [];
     for (const d of days) {
       const day = dayOf(d * DAY_MS);
-      const cond = dayCond(d);
-      let rows: number;
       try {
-        rows = await this.writeDay(d, id, named !== undefined);
+        await this.writeDay(d, id, named !== undefined);
       } catch (e) {
         const n = (this.dayFailures.get(d) ?? 0) + 1;
         this.dayFailures.set(d, n);
         if (!isResourceError(e) && n >= MAX_DAY_ATTEMPTS) {
           // Not the disk: something in the rows themselves. Drop them with the reason, once.
-          const lost = await this.stagedRows(cond);
-          await this.unstage(d, cond, lost);
+          const lost = this.unstage(d);
           this.state.droppedRows += lost;
           this.opts.log(`dropped ${lost} flows of ${day} after ${n} failed writes: ${oneLine(e)}`);
           continue;
@@ -334,12 +308,12 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
         failed.push(`${day}: ${oneLine(e)}`);
         continue;
       }
-      await this.unstage(d, cond, rows);
+      this.unstage(d);
       written.push(day);
     }
     if (failed.length > 0) {
       this.state.failedFlushes++;
-      this.state.lastError = `could not write ${failed.length} of ${days.length} days (${failed[0]}${failed.length > 1 ? '; ...' : ''}); ${this.pendingRows} flows stay staged for the next flush`;
+      this.state.lastError = `could not write ${failed.length} of ${days.length} days (${failed[0]}${failed.length > 1 ? '; ...' : ''}); ${this.staged.rows} flows stay staged for the next flush`;
       this.state.failingSince ??= Date.now();
       // `detail`: the first day's failure alone, for callers that say it their own way (an import).
       throw Object.assign(
@@ -358,54 +332,40 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
     }
   }
 
-  private async stagedRows(cond: string): Promise<number> {
-    const r = await this.conn.runAndReadAll(`SELECT count(*) n FROM stage WHERE ${cond}`);
-    return num(r.getRowObjects()[0]!['n']);
-  }
-
-  /** Removes a written (or dropped) day's rows from the stage, so no retry writes them again. */
-  private async unstage(d: number, cond: string, rows: number): Promise<void> {
-    await this.conn.run(`DELETE FROM stage WHERE ${cond}`);
-    this.pendingRows = Math.max(0, this.pendingRows - rows);
-    this.pendingDays.delete(d);
+  /** Removes a written (or dropped) day's rows from the stage, so no retry writes them again; returns how many. */
+  private unstage(d: number): number {
     this.dayFailures.delete(d);
-    if (this.pendingDays.size === 0) {
-      await this.conn.run('DELETE FROM stage');
-      this.pendingRows = 0;
-    }
+    return this.staged.drop(d);
   }
 
   /**
    * Writes the staged rows of day `d` as one file and lists it in the day's
    * manifest under the lock: the rename and the listing are one step for
    * every other process, and a failure at any point leaves neither a file
-   * nor a listing. Returns the rows written (0 when `checkId` finds the
-   * batch already committed).
+   * nor a listing. A day whose manifest already names the batch
+   * (`checkId`) is not written again.
    */
-  private async writeDay(d: number, id: string, checkId: boolean): Promise<number> {
+  private async writeDay(d: number, id: string, checkId: boolean): Promise<void> {
     const day = dayOf(d * DAY_MS);
-    const cond = dayCond(d);
-    const stats = (
-      await this.conn.runAndReadAll(`SELECT count(*) n, min(te) a, max(te) b FROM stage WHERE ${cond}`)
-    ).getRowObjects()[0]!;
-    const rows = num(stats['n']);
-    if (rows === 0) return 0;
+    const staged = this.staged.ordered(d);
+    if (!staged || staged.rows === 0) return;
     const dir = dayDir(this.flowsDir, day);
-    if (checkId && hasBatch(await readManifest(dir, day), id)) return rows;
+    if (checkId && hasBatch(await readManifest(dir, day), id)) return;
     await mkdir(dir, { recursive: true });
     const name = partName();
     const tmp = tmpName(dir, name);
+    const rows = this.scan.offer(staged.batch, staged.perm);
     try {
       await this.conn.run(
-        `COPY (SELECT * FROM stage WHERE ${cond} ORDER BY te) TO ${literal(tmp, 'duckdb')} (${PARQUET_OPTIONS})`,
+        `COPY (SELECT * FROM ${rows.sql}) TO ${literal(tmp, 'duckdb')} (${PARQUET_OPTIONS})`,
       );
       const size = (await stat(tmp)).size;
       const part: PartFile = {
         name,
-        rows,
+        rows: staged.rows,
         bytes: size,
-        minTe: num(stats['a']),
-        maxTe: num(stats['b']),
+        minTe: staged.minTe,
+        maxTe: staged.maxTe,
         batch: id,
       };
       await withLock(lockPath(this.flowsDir), async () => {
@@ -422,9 +382,9 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
         }
       });
     } finally {
+      this.scan.withdraw(rows.token);
       await rm(tmp, { force: true });
     }
-    return rows;
   }
 
   protected async release(): Promise<void> {

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DAY_MS, FlowBatch } from '../../flow/batch.js';
+import { rng } from '../../testing/rng.js';
+import { Stage, timeOrder } from './stage.js';
+
+/** The order a plain stable sort gives. */
+function reference(te: Float64Array): number[] {
+  return [...te.keys()].sort((a, b) => te[a]! - te[b]! || a - b);
+}
+
+test('timeOrder: the stable order by time, by radix and by comparison, and null when already in order', () => {
+  const r = rng(7);
+  for (const [n, span] of [
+    [10, 5],
+    [4095, 1000], // comparison sort
+    [5000, 50_000], // one radix pass (span below 2^16 ms)
+    [20_000, DAY_MS - 1], // two passes, many ties
+    [20_000, 3], // nearly all ties: stability decides
+  ] as const) {
+    const te = new Float64Array(n);
+    const base = 1_790_000_000_000;
+    for (let i = 0; i < n; i++) te[i] = base + Math.floor(r() * span);
+    const got = timeOrder(
+      te,
+      n,
+      te.reduce((a, t) => Math.min(a, t), Infinity),
+      te.reduce((a, t) => Math.max(a, t), -Infinity),
+    );
+    assert.ok(got, `n=${n}: not in order, so an order is returned`);
+    assert.deepEqual([...got], reference(te), `n=${n} span=${span}`);
+  }
+  const inOrder = Float64Array.from([1, 2, 2, 3, 9]);
+  assert.equal(timeOrder(inOrder, 5, 1, 9), null);
+  // Only the first n values count.
+  assert.equal(timeOrder(Float64Array.from([1, 2, 0]), 2, 1, 2), null);
+});
+
+test('stage: rows held by the day of their end time, one batch kept whole, the parts of a mixed one copied', () => {
+  const stage = new Stage((te) => Math.floor(te / DAY_MS));
+  const day = (d: number, ms: number) => d * DAY_MS + ms;
+  const mixed = new FlowBatch(8);
+  for (const [te, port] of [
+    [day(3, 500), 1],
+    [day(3, 100), 2],
+    [day(4, 7), 3],
+    [day(3, 900.6), 4],
+  ] as const) {
+    const i = mixed.add();
+    mixed.te[i] = te;
+    mixed.dport[i] = port;
+  }
+  stage.add(mixed, 1, 4); // rows 1..3: day 3, day 4, day 3
+  const whole = new FlowBatch(2);
+  for (const te of [day(4, 50), day(4, 1)]) whole.te[whole.add()] = te;
+  stage.add(whole, 0, 2);
+  assert.equal(stage.rows, 5);
+  assert.deepEqual(stage.days(), [3, 4]);
+  assert.equal(stage.rowsOf(3), 2);
+
+  const d3 = stage.ordered(3)!;
+  assert.deepEqual([d3.rows, d3.minTe, d3.maxTe], [2, day(3, 100), day(3, 900)], 'whole milliseconds');
+  assert.equal(d3.perm, null, 'its rows came in order');
+  assert.deepEqual([...d3.batch.dport.subarray(0, 2)], [2, 4]);
+  const d4 = stage.ordered(4)!;
+  assert.deepEqual(
+    [...d4.perm!],
+    [2, 0, 1],
+    'day 4: the mixed batch row, then the whole batch, ordered by time',
+  );
+  assert.deepEqual([...d4.batch.te.subarray(0, 3)], [day(4, 7), day(4, 50), day(4, 1)]);
+  assert.equal(stage.ordered(4)!.batch, d4.batch, 'merged once, kept for a retry');
+
+  assert.equal(stage.drop(3), 2);
+  assert.equal(stage.drop(3), 0);
+  assert.deepEqual([stage.rows, stage.dayCount], [3, 1]);
+  assert.equal(stage.ordered(3), undefined);
+});

@@ -1,0 +1,169 @@
+/**
+ * @module The embedded store's write stage: the flows appended and not yet
+ * written, held by day in the batches they came in.
+ *
+ * A flush writes one day at a time, its rows sorted by end time (so each
+ * Parquet row group covers a narrow span of time and a query skips the rest
+ * by its statistics). The sort is an order of row numbers found here (a
+ * radix sort on the end time within the day), not a sorted copy: the chunk
+ * writer gathers the rows in that order on their way into DuckDB
+ * (`chunk.ts`, `scan.ts`). Holding the rows here rather than in a DuckDB
+ * table spares a copy of every row and DuckDB's own sort: the flush reads
+ * the batches once.
+ */
+
+import { FlowBatch } from '../../flow/batch.js';
+
+/** A staged day: its batches (or parts of them), rows and span of end times. */
+interface StagedDay {
+  batches: FlowBatch[];
+  rows: number;
+  minTe: number;
+  maxTe: number;
+}
+
+/** A day's rows ready to write: one batch, and the order of its rows by end time (null: already in order). */
+export interface OrderedDay {
+  batch: FlowBatch;
+  perm: Uint32Array | null;
+  rows: number;
+  minTe: number;
+  maxTe: number;
+}
+
+/** Below this many rows the order is found by a comparison sort (a radix sort's count tables cost more). */
+const RADIX_FROM = 4096;
+
+export class Stage {
+  private readonly byDay = new Map<number, StagedDay>();
+  /** Rows held over every day. */
+  rows = 0;
+
+  constructor(private readonly dayNumber: (te: number) => number) {}
+
+  get dayCount(): number {
+    return this.byDay.size;
+  }
+
+  has(d: number): boolean {
+    return this.byDay.has(d);
+  }
+
+  /** The staged days, in order. */
+  days(): number[] {
+    return [...this.byDay.keys()].sort((a, b) => a - b);
+  }
+
+  rowsOf(d: number): number {
+    return this.byDay.get(d)?.rows ?? 0;
+  }
+
+  /**
+   * Holds rows [start, end) of `b`, each under the day of its end time. A
+   * batch wholly of one day is kept as it is (the stage owns it from now on);
+   * otherwise each run of one day is copied out.
+   */
+  add(b: FlowBatch, start: number, end: number): void {
+    let s = start;
+    while (s < end) {
+      const d = this.dayNumber(b.te[s]!);
+      let e = s + 1;
+      let lo = b.te[s]!;
+      let hi = lo;
+      for (; e < end; e++) {
+        const t = b.te[e]!;
+        if (this.dayNumber(t) !== d) break;
+        if (t < lo) lo = t;
+        else if (t > hi) hi = t;
+      }
+      const part = s === 0 && e === b.length ? b : b.slice(s, e);
+      let day = this.byDay.get(d);
+      if (!day) {
+        day = { batches: [], rows: 0, minTe: lo, maxTe: hi };
+        this.byDay.set(d, day);
+      }
+      day.batches.push(part);
+      day.rows += e - s;
+      if (lo < day.minTe) day.minTe = lo;
+      if (hi > day.maxTe) day.maxTe = hi;
+      this.rows += e - s;
+      s = e;
+    }
+  }
+
+  /**
+   * The rows of day `d` as one batch with their order by end time. The
+   * day's batches are merged into that one batch, which the day then keeps
+   * (a retried write does not merge again, and the parts can be freed).
+   */
+  ordered(d: number): OrderedDay | undefined {
+    const day = this.byDay.get(d);
+    if (!day) return undefined;
+    if (day.batches.length > 1) {
+      const all = new FlowBatch(day.rows);
+      for (const b of day.batches) all.append(b);
+      day.batches = [all];
+    }
+    const batch = day.batches[0]!;
+    // The file holds whole milliseconds (chunk.ts truncates): its span is said the same way.
+    const { rows, minTe, maxTe } = day;
+    return {
+      batch,
+      perm: timeOrder(batch.te, batch.length, minTe, maxTe),
+      rows,
+      minTe: Math.floor(minTe),
+      maxTe: Math.floor(maxTe),
+    };
+  }
+
+  /** Removes a day (written, or given up); returns its rows. */
+  drop(d: number): number {
+    const day = this.byDay.get(d);
+    if (!day) return 0;
+    this.byDay.delete(d);
+    this.rows -= day.rows;
+    return day.rows;
+  }
+}
+
+/**
+ * The row numbers of `te[0..n)` in order of time (ties in the order they
+ * came), or null when the rows already are in order. `min`, `max`: the
+ * least and greatest value; within a day every key is then a whole number
+ * of milliseconds below 2^27.
+ */
+export function timeOrder(te: Float64Array, n: number, min: number, max: number): Uint32Array | null {
+  let sorted = true;
+  for (let i = 1; i < n; i++) {
+    if (te[i]! < te[i - 1]!) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return null;
+  let idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  const span = Math.floor(max - min);
+  if (n < RADIX_FROM || span >= 2 ** 32) return idx.sort((a, b) => te[a]! - te[b]! || a - b);
+  // Least significant digit first, 16 bits a pass: stable, so the second pass keeps the first's order.
+  const key = new Uint32Array(n);
+  for (let i = 0; i < n; i++) key[i] = Math.floor(te[i]! - min);
+  let tmp = new Uint32Array(n);
+  const count = new Uint32Array(65536);
+  for (const shift of span < 65536 ? [0] : [0, 16]) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(key[i]! >>> shift) & 0xffff]!++;
+    let sum = 0;
+    for (let k = 0; k < 65536; k++) {
+      const c = count[k]!;
+      count[k] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = idx[i]!;
+      tmp[count[(key[j]! >>> shift) & 0xffff]!++] = j;
+    }
+    [idx, tmp] = [tmp, idx];
+  }
+  return idx;
+}
