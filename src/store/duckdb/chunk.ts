@@ -14,6 +14,7 @@ import type { FlowBatch } from '../../flow/batch.js';
 import { storageColumns } from '../../flow/schema.js';
 
 const TWO32 = 4294967296;
+const TWO_MINUS_32 = 1 / TWO32;
 /** Rows of one chunk. */
 export const CHUNK_ROWS = duckdb.vector_size();
 
@@ -45,14 +46,18 @@ function copyRaw(chunk: DuckDBDataChunk, col: number, src: ArrayBufferView): voi
 }
 
 function u64FromF64(get: (b: FlowBatch) => Float64Array): Writer {
+  // A 64-bit value as two 32-bit words: the high word by a multiplication by 2^-32 (exact, a power of two), no
+  // division or remainder. Doubles hold counters to 2^53; anything not above 0 (NaN too) is 0.
+  const put = (i: number, v: number) => {
+    const x = v > 0 ? v : 0;
+    const hi = (x * TWO_MINUS_32) >>> 0;
+    scratch[i * 2] = x - hi * TWO32;
+    scratch[i * 2 + 1] = hi;
+  };
   return (chunk, col, b, start, n, perm) => {
     const a = get(b);
-    for (let i = 0; i < n; i++) {
-      let x = a[perm ? perm[start + i]! : start + i]!;
-      if (!(x > 0)) x = 0;
-      scratch[i * 2] = x % TWO32;
-      scratch[i * 2 + 1] = Math.floor(x / TWO32);
-    }
+    if (perm) for (let i = 0; i < n; i++) put(i, a[perm[start + i]!]!);
+    else for (let i = 0; i < n; i++) put(i, a[start + i]!);
     copyRaw(chunk, col, scratch.subarray(0, n * 2));
   };
 }
