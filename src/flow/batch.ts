@@ -220,22 +220,23 @@ export class FlowBatch {
     return out;
   }
 
-  /** Appends every flow of another batch (used to merge decoder output). */
-  append(other: FlowBatch): void {
-    const start = this.reserve(other.length);
-    const n = other.length;
+  /** Appends flows [start, end) of another batch, by default all of them (used to merge decoder output). */
+  append(other: FlowBatch, start = 0, end = other.length): void {
+    const n = end - start;
+    const at = this.reserve(n);
     const a = this.arrays;
     const b = other.arrays;
-    for (const c of NUMERIC) a[c.field].set(b[c.field].subarray(0, n * c.width) as never, start * c.width);
+    for (const c of NUMERIC)
+      a[c.field].set(b[c.field].subarray(start * c.width, end * c.width) as never, at * c.width);
     const t = this.texts;
     for (const f of TEXTS) {
       const from = other.texts[f];
       if (!from && !t[f]) continue;
       t[f] ??= new Array<string | null>(this.capacity).fill(null);
       const to = t[f];
-      for (let i = 0; i < n; i++) to[start + i] = from?.[i] ?? null;
+      for (let i = 0; i < n; i++) to[at + i] = from?.[start + i] ?? null;
     }
-    this.length = start + n;
+    this.length = at + n;
   }
 
   /**

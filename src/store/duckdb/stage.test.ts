@@ -36,7 +36,7 @@ test('timeOrder: the stable order by time, by radix and by comparison, and null 
   assert.equal(timeOrder(Float64Array.from([1, 2, 0]), 2, 1, 2), null);
 });
 
-test('stage: rows held by the day of their end time, one batch kept whole, the parts of a mixed one copied', () => {
+test('stage: rows held by the day of their end time, a big batch kept whole, small runs copied together', () => {
   const stage = new Stage((te) => Math.floor(te / DAY_MS));
   const day = (d: number, ms: number) => d * DAY_MS + ms;
   const mixed = new FlowBatch(8);
@@ -75,4 +75,31 @@ test('stage: rows held by the day of their end time, one batch kept whole, the p
   assert.equal(stage.drop(3), 0);
   assert.deepEqual([stage.rows, stage.dayCount], [3, 1]);
   assert.equal(stage.ordered(3), undefined);
+});
+
+test('stage: a flow at a time is held in a few batches of its own, not one object a flow', () => {
+  const stage = new Stage((te) => Math.floor(te / DAY_MS));
+  const big = new FlowBatch(5000);
+  for (let k = 0; k < 5000; k++) big.te[big.add()] = DAY_MS + k;
+  stage.add(big, 0, big.length);
+  const one = new FlowBatch(1);
+  for (let k = 0; k < 200_000; k++) {
+    one.clear();
+    const i = one.add();
+    one.te[i] = DAY_MS + 5000 + k;
+    one.dport[i] = k % 65536;
+    stage.add(one, 0, 1); // the caller may reuse its batch: small runs are copied
+  }
+  stage.add(big, 0, big.length);
+  const held = (stage as unknown as { byDay: Map<number, { batches: FlowBatch[] }> }).byDay.get(1)!.batches;
+  assert.equal(held[0], big, 'the big batch itself');
+  assert.equal(held.at(-1), big);
+  assert.equal(held.length, 2 + Math.ceil(200_000 / 65_536), 'the small runs in batches of 65,536');
+  const day = stage.ordered(1)!;
+  assert.equal(day.rows, 210_000);
+  const order = day.perm!;
+  // In time order: the two big batches' rows (the same times, ties in the order staged), then the single flows.
+  assert.deepEqual([order[0], order[1]], [0, 205_000]);
+  assert.equal(day.batch.dport[order[10_000 + 4999]!], 4999, 'a copied flow keeps its fields');
+  for (let k = 1; k < order.length; k++) assert.ok(day.batch.te[order[k]!]! >= day.batch.te[order[k - 1]!]!);
 });

@@ -17,6 +17,8 @@ import { FlowBatch } from '../../flow/batch.js';
 /** A staged day: its batches (or parts of them), rows and span of end times. */
 interface StagedDay {
   batches: FlowBatch[];
+  /** The last of `batches` when it is the stage's own, still taking small runs. */
+  open: FlowBatch | null;
   rows: number;
   minTe: number;
   maxTe: number;
@@ -33,6 +35,15 @@ export interface OrderedDay {
 
 /** Below this many rows the order is found by a comparison sort (a radix sort's count tables cost more). */
 const RADIX_FROM = 4096;
+/**
+ * A run of fewer rows than this is copied into a batch of the stage's own
+ * rather than kept as an object of its own: a collector that hands over a
+ * flow or two at a time, while the disk refuses writes, would otherwise
+ * hold millions of little batches (their arrays cost more than their rows).
+ */
+const KEEP_FROM = 4096;
+/** The rows a batch of the stage's own takes before the next is begun. */
+const OWN_ROWS = 65_536;
 
 export class Stage {
   private readonly byDay = new Map<number, StagedDay>();
@@ -60,8 +71,9 @@ export class Stage {
 
   /**
    * Holds rows [start, end) of `b`, each under the day of its end time. A
-   * batch wholly of one day is kept as it is (the stage owns it from now on);
-   * otherwise each run of one day is copied out.
+   * batch wholly of one day, of at least {@link KEEP_FROM} rows, is kept as
+   * it is (the stage owns it from now on); any other run of one day is
+   * copied, a small one into a batch of the stage's own.
    */
   add(b: FlowBatch, start: number, end: number): void {
     let s = start;
@@ -76,13 +88,21 @@ export class Stage {
         if (t < lo) lo = t;
         else if (t > hi) hi = t;
       }
-      const part = s === 0 && e === b.length ? b : b.slice(s, e);
       let day = this.byDay.get(d);
       if (!day) {
-        day = { batches: [], rows: 0, minTe: lo, maxTe: hi };
+        day = { batches: [], open: null, rows: 0, minTe: lo, maxTe: hi };
         this.byDay.set(d, day);
       }
-      day.batches.push(part);
+      if (e - s >= KEEP_FROM) {
+        day.batches.push(s === 0 && e === b.length ? b : b.slice(s, e));
+        day.open = null;
+      } else {
+        if (!day.open || day.open.length >= OWN_ROWS) {
+          day.open = new FlowBatch(KEEP_FROM);
+          day.batches.push(day.open);
+        }
+        day.open.append(b, s, e);
+      }
       day.rows += e - s;
       if (lo < day.minTe) day.minTe = lo;
       if (hi > day.maxTe) day.maxTe = hi;
@@ -103,6 +123,7 @@ export class Stage {
       const all = new FlowBatch(day.rows);
       for (const b of day.batches) all.append(b);
       day.batches = [all];
+      day.open = null;
     }
     const batch = day.batches[0]!;
     // The file holds whole milliseconds (chunk.ts truncates): its span is said the same way.
