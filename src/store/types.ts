@@ -239,7 +239,11 @@ export interface FlowStore {
   /** Where the data lives, for messages (`duckdb:/path`, `clickhouse://host:port/db`). */
   readonly location: string;
 
-  /** Buffers a batch; it is durable and visible after the next {@link flush}. */
+  /**
+   * Buffers a batch; it is durable and visible after the next {@link flush}.
+   * The store owns the batch from then on (it may keep it, as it is, until
+   * it is written): the caller makes a new one rather than refilling it.
+   */
   append(batch: FlowBatch): Promise<void>;
   /**
    * Writes everything buffered, atomically per day partition. With

@@ -9,9 +9,10 @@
  * ```
  * Writes are held in this process by day (`stage.ts`), then go out as one
  * Parquet file per day touched, sorted by end time (written under a
- * temporary name, renamed, then added to the day's manifest). Reads list the manifests of the days a query covers and
- * let DuckDB push the time range and filters down into the files' row-group
- * statistics. No server, and any number of reading processes.
+ * temporary name, renamed, then added to the day's manifest). Reads list
+ * the manifests of the days a query covers and let DuckDB push the time
+ * range and filters down into the files' row-group statistics. No server,
+ * and any number of reading processes.
  *
  * This file is the store itself (staging, flushing, reading); beside it:
  * `layout.ts` (where files go), `manifest.ts` and `lock.ts` (a day's file
@@ -202,8 +203,9 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
    * more than `maxPendingDays` days, so one flush touches a bounded number of
    * days. While flushes fail (a full disk) a full stage refuses what does
    * not fit with a `STAGE_FULL` error: it never holds more than
-   * `maxPendingRows` plus one batch. The store owns `batch` (it is screened
-   * in place).
+   * `maxPendingRows` plus one batch. The store owns `batch`: it is screened
+   * in place and, when it is of one day and not small, kept as it is until
+   * written (`stage.ts`).
    */
   append(batch: FlowBatch): Promise<void> {
     if (batch.length === 0) return Promise.resolve();
