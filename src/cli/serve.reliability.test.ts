@@ -177,8 +177,27 @@ test('serve on a full disk: keeps running, /healthz 503 with the reason, /metric
     );
     ballast = fillDisk(mnt, 0);
     // 1,500 more flows (packets 11..1510) while nothing can be written: the stage keeps up to its bound.
+    // Three bursts of 500, each handed over before the next is sent, so the stage is full (1,000) before the
+    // third: however the collector groups datagrams, some flows are refused (a stage takes the whole batch
+    // that reaches it below its bound, so one batch of 1,500 would have been kept whole).
     const more = goodFlows(1510).slice(10);
-    await send(serve.netflowPort, ipfixDatagrams(more, { domain: 1, perDatagram: 50 }), '127.0.0.2', 10, 20);
+    const handedOver = async () => {
+      const text = await (await fetch(`${serve.http}/metrics`)).text();
+      return metric(text, 'flowhunt_store_staged_flows') + metric(text, 'flowhunt_store_refused_flows_total');
+    };
+    for (let k = 0; k < 3; k++) {
+      const part = more.slice(k * 500, (k + 1) * 500);
+      await send(
+        serve.netflowPort,
+        ipfixDatagrams(part, { domain: 1, perDatagram: 50 }),
+        '127.0.0.2',
+        10,
+        20,
+      );
+      await until(`${(k + 1) * 500} flows staged or refused`, (FLUSH_S + 5) * 1000, async () =>
+        (await handedOver()) >= (k + 1) * 500 ? true : undefined,
+      );
+    }
     const health = await until('/healthz to say unhealthy', (FLUSH_S + 5) * 1000, async () => {
       const r = await fetch(`${serve.http}/healthz`);
       return r.status === 503 ? ((await r.json()) as { ok: boolean; reason: string }) : undefined;
