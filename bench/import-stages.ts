@@ -10,7 +10,9 @@
  *   (`stage.ts`);
  * - the Parquet write of each day through the table function over the held
  *   rows (`scan.ts`): in time order (what the store does), as they came, and
- *   with other codecs.
+ *   with other codecs; and, to compare, the same rows filled into a DuckDB
+ *   table and written from it by DuckDB alone;
+ * - for an nfdump CSV, DuckDB's own `read_csv` of the file into Parquet.
  * The whole `flowhunt import` of the same file is timed too (`import-run.ts`).
  * The previous result of the same format is kept in the new one as `before`.
  * Run: node dist/bench/import-stages.js FILE [--commit 500000] [--threads N]
@@ -155,7 +157,42 @@ try {
         rmSync(out);
       }
     }
+    // The other way in, for comparison: the same rows, in time order, into a DuckDB table (what filling a table
+    // costs), then written by DuckDB alone from it with all its threads (what its writer can do from a native source).
+    for (const [i, o] of ordered.entries()) {
+      const offer = scan.offer(o.batch, o.perm);
+      add(
+        'viaTableFill',
+        await measure(async () => {
+          await conn.run(`CREATE OR REPLACE TEMP TABLE filled AS SELECT * FROM ${offer.sql}`);
+        }),
+      );
+      scan.withdraw(offer.token);
+      const out = join(dir, `table-${commits}-${i}.parquet`);
+      add(
+        'viaTableParquetZstdV2',
+        await measure(async () => {
+          await conn.run(
+            `COPY filled TO '${out}' (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2, ROW_GROUP_SIZE 122880)`,
+          );
+        }),
+      );
+      rmSync(out);
+    }
     commits++;
+  }
+  // A C++ reader of the same text, for a CSV file: DuckDB's own read_csv (every field as text, all threads) into
+  // Parquet, nothing converted: what a native CSV path would start from.
+  let duckdbReadCsv: Record<string, number> | undefined;
+  if (format.name === 'nfdump-csv') {
+    const out = join(dir, 'read-csv.parquet');
+    const m = await measure(async () => {
+      await conn.run(
+        `COPY (SELECT * FROM read_csv('${file}', header = false, all_varchar = true)) TO '${out}' (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2)`,
+      );
+    });
+    duckdbReadCsv = { ...perFlow(m, flows), linesPerSecond: Math.round(flows / (m.wallUs / 1e6)) };
+    rmSync(out);
   }
   conn.closeSync();
   db.closeSync();
@@ -172,10 +209,11 @@ try {
     commitRows,
     commits,
     duckdbThreads: threads || 'default (all cores)',
-    note: 'µs per flow, each stage alone in this process; CPU is every thread of the process. The store does: stageAndOrder + parquetSortedZstdV2 per commit (the rows held in this process by day, merged and ordered by end time, then read by DuckDB through a table function into the Parquet file)',
+    note: 'µs per flow, each stage alone in this process; CPU is every thread of the process. The store does: stageAndOrder + parquetSortedZstdV2 per commit (the rows held in this process by day, merged and ordered by end time, then read by DuckDB through a table function into the Parquet file, one chunk at a time: one thread). viaTableFill + viaTableParquetZstdV2: the same rows through a DuckDB table instead (its writer then uses every thread)',
     read: perFlow(read, flows),
     stages,
     parquetBytesPerFlow: bytes,
+    ...(duckdbReadCsv ? { duckdbReadCsv } : {}),
     wholeImport: {
       seconds: Math.round(whole.seconds * 1000) / 1000,
       flowsPerSecond: Math.round(whole.flows / whole.seconds),
