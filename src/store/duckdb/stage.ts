@@ -65,10 +65,6 @@ export class Stage {
     return [...this.byDay.keys()].sort((a, b) => a - b);
   }
 
-  rowsOf(d: number): number {
-    return this.byDay.get(d)?.rows ?? 0;
-  }
-
   /**
    * Holds rows [start, end) of `b`, each under the day of its end time. A
    * batch wholly of one day, of at least {@link KEEP_FROM} rows, is kept as
@@ -150,8 +146,9 @@ export class Stage {
 /**
  * The row numbers of `te[0..n)` in order of time (ties in the order they
  * came), or null when the rows already are in order. `min`, `max`: the
- * least and greatest value; within a day every key is then a whole number
- * of milliseconds below 2^27.
+ * least and greatest value. The order is that of the whole milliseconds
+ * the file holds (a fraction of a millisecond does not count, as in
+ * `chunk.ts`); within a day every key is below 2^27.
  */
 export function timeOrder(te: Float64Array, n: number, min: number, max: number): Uint32Array | null {
   let sorted = true;
@@ -164,11 +161,13 @@ export function timeOrder(te: Float64Array, n: number, min: number, max: number)
   if (sorted) return null;
   let idx = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
-  const span = Math.floor(max - min);
-  if (n < RADIX_FROM || span >= 2 ** 32) return idx.sort((a, b) => te[a]! - te[b]! || a - b);
+  const base = Math.floor(min);
+  const span = Math.floor(max) - base;
+  if (n < RADIX_FROM || span >= 2 ** 32)
+    return idx.sort((a, b) => Math.floor(te[a]!) - Math.floor(te[b]!) || a - b);
   // Least significant digit first, 16 bits a pass: stable, so the second pass keeps the first's order.
   const key = new Uint32Array(n);
-  for (let i = 0; i < n; i++) key[i] = Math.floor(te[i]! - min);
+  for (let i = 0; i < n; i++) key[i] = Math.floor(te[i]!) - base;
   let tmp = new Uint32Array(n);
   const count = new Uint32Array(65536);
   for (const shift of span < 65536 ? [0] : [0, 16]) {
