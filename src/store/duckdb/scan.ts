@@ -10,7 +10,6 @@
  * one thread, so the rows arrive in the file in the order given.
  */
 
-import { randomBytes } from 'node:crypto';
 import { type DuckDBConnection, DuckDBTableFunction, type DuckDBType, VARCHAR } from '@duckdb/node-api';
 import type { FlowBatch } from '../../flow/batch.js';
 import { storageColumns } from '../../flow/schema.js';
@@ -26,7 +25,6 @@ const NAME = 'flowhunt_staged';
 
 export class StagedScan {
   private readonly offers = new Map<string, Offer>();
-  private readonly prefix = randomBytes(4).toString('hex');
   private seq = 0;
 
   /** Registers the function on `conn`; `types`: the storage columns' DuckDB types, in order. */
@@ -72,7 +70,8 @@ export class StagedScan {
    * {@link withdraw}; returns the SQL that reads it.
    */
   offer(batch: FlowBatch, perm: Uint32Array | null): { token: string; sql: string } {
-    const token = `${this.prefix}-${this.seq++}`;
+    // Unique per store: each store has its own DuckDB instance and registers its own function.
+    const token = `t${this.seq++}`;
     this.offers.set(token, { batch, perm });
     return { token, sql: `${NAME}(${literal(token, 'duckdb')})` };
   }
