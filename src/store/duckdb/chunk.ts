@@ -29,6 +29,7 @@ type Writer = (
 ) => void;
 
 const scratch = new Uint32Array(CHUNK_ROWS * 2);
+const scratchLo = new Uint32Array(CHUNK_ROWS * 2);
 const gather32 = new Uint32Array(CHUNK_ROWS);
 const gather16 = new Uint16Array(CHUNK_ROWS);
 const gather8 = new Uint8Array(CHUNK_ROWS);
@@ -62,17 +63,25 @@ function u64FromF64(get: (b: FlowBatch) => Float64Array): Writer {
   };
 }
 
-/** An address half: `hi` = words 0,1; `lo` = words 2,3 (word order most significant first). */
-function addrHalf(get: (b: FlowBatch) => Uint32Array, half: 'hi' | 'lo'): Writer {
-  const off = half === 'hi' ? 0 : 2;
+/**
+ * Both halves of an address, in one pass over its words (a gather in time
+ * order reads each row's four words once, not once a half): the high half
+ * (words 0,1) into column `col`, the low half (words 2,3) into `col + 1`.
+ */
+function addr(get: (b: FlowBatch) => Uint32Array): Writer {
   return (chunk, col, b, start, n, perm) => {
     const a = get(b);
+    const lo = scratchLo;
     for (let i = 0; i < n; i++) {
-      const base = (perm ? perm[start + i]! : start + i) * 4 + off;
-      scratch[i * 2] = a[base + 1]!; // low 32 bits first (little-endian)
-      scratch[i * 2 + 1] = a[base]!;
+      const base = (perm ? perm[start + i]! : start + i) * 4;
+      const j = i * 2;
+      scratch[j] = a[base + 1]!; // low 32 bits first (little-endian)
+      scratch[j + 1] = a[base]!;
+      lo[j] = a[base + 3]!;
+      lo[j + 1] = a[base + 2]!;
     }
     copyRaw(chunk, col, scratch.subarray(0, n * 2));
+    copyRaw(chunk, col + 1, lo.subarray(0, n * 2));
   };
 }
 
@@ -103,19 +112,25 @@ function text(get: (b: FlowBatch) => (string | null)[] | null): Writer {
   };
 }
 
-/** One writer per storage column, in table order, chosen by the column's kind. */
-const WRITERS: readonly Writer[] = storageColumns().map(({ def, half }) => {
+/** A writer and the first of the storage columns it fills (an address fills two: its halves). */
+interface Placed {
+  col: number;
+  write: Writer;
+}
+
+/** The writers in table order, chosen by the column's kind; an address's one writer fills both of its halves. */
+const WRITERS: readonly Placed[] = storageColumns().flatMap(({ def, half }, col): Placed[] => {
   const field = def.field as keyof FlowBatch;
   switch (def.kind) {
     case 'ms':
     case 'u64':
-      return u64FromF64((b) => b[field] as Float64Array);
+      return [{ col, write: u64FromF64((b) => b[field] as Float64Array) }];
     case 'addr':
-      return addrHalf((b) => b[field] as Uint32Array, half!);
+      return half === 'hi' ? [{ col, write: addr((b) => b[field] as Uint32Array) }] : [];
     case 'str':
-      return text((b) => b[field] as (string | null)[] | null);
+      return [{ col, write: text((b) => b[field] as (string | null)[] | null) }];
     default:
-      return direct((b) => b[field] as Uint8Array | Uint16Array | Uint32Array);
+      return [{ col, write: direct((b) => b[field] as Uint8Array | Uint16Array | Uint32Array) }];
   }
 });
 
@@ -132,5 +147,5 @@ export function fillChunk(
   perm: Uint32Array | null = null,
 ): void {
   chunk.rowCount = n;
-  for (let c = 0; c < WRITERS.length; c++) WRITERS[c]!(chunk, c, b, start, n, perm);
+  for (const w of WRITERS) w.write(chunk, w.col, b, start, n, perm);
 }
