@@ -6,6 +6,8 @@
  * one line on stderr, never the whole help.
  */
 
+// First: V8's collector is tuned before anything allocates (see heap.ts).
+import './heap.js';
 import { Command, CommanderError } from 'commander';
 import { ERRORS } from '../errors.js';
 import { locateCommand } from './argv.js';
