@@ -1,11 +1,16 @@
 /**
  * @module Fills DuckDB data chunks from a columnar {@link FlowBatch} in bulk.
  *
- * Numeric columns are copied as raw little-endian bytes straight into the
- * chunk's vectors (no per-value conversion, no BigInt); 64-bit columns are
- * assembled as pairs of 32-bit words in a scratch buffer. With an order
- * (`perm`, row numbers of the batch) the rows are gathered in that order on
- * the way, so a batch is written sorted without first being copied sorted.
+ * A chunk is made in two steps. {@link ChunkImage.fill} lays `n` rows out
+ * in this thread's memory exactly as DuckDB's vectors hold them: raw
+ * little-endian bytes (no per-value conversion, no BigInt), 64-bit columns
+ * as pairs of 32-bit words. With an order (`perm`, row numbers of the batch)
+ * the rows are gathered in that order on the way, so a batch is written
+ * sorted without first being copied sorted. {@link ChunkImage.emit} then
+ * copies each column into a chunk's vector: one memory copy a column. The
+ * two steps apart let the table function (`scan.ts`) lay out the next
+ * chunk while DuckDB encodes this one, instead of making DuckDB wait for
+ * the gather each time it asks for rows.
  */
 
 import type { DuckDBDataChunk } from '@duckdb/node-api';
@@ -18,9 +23,12 @@ const TWO_MINUS_32 = 1 / TWO32;
 /** Rows of one chunk. */
 export const CHUNK_ROWS = duckdb.vector_size();
 
-/** Writes `n` rows of the batch, from position `start` (of `perm` when given), into column `col` of the chunk. */
+/** A validity mask with no row valid, as long as a chunk's. */
+const NO_ROWS = new Uint8Array(CHUNK_ROWS / 8);
+
+/** Lays `n` rows of the batch, from position `start` (of `perm` when given), out as column `col` of the image. */
 type Writer = (
-  chunk: DuckDBDataChunk,
+  img: ChunkImage,
   col: number,
   b: FlowBatch,
   start: number,
@@ -28,87 +36,76 @@ type Writer = (
   perm: Uint32Array | null,
 ) => void;
 
-const scratch = new Uint32Array(CHUNK_ROWS * 2);
-const scratchLo = new Uint32Array(CHUNK_ROWS * 2);
-const gather32 = new Uint32Array(CHUNK_ROWS);
-const gather16 = new Uint16Array(CHUNK_ROWS);
-const gather8 = new Uint8Array(CHUNK_ROWS);
-/** A validity mask with no row valid, as long as a chunk's. */
-const NO_ROWS = new Uint8Array(CHUNK_ROWS / 8);
-
-function copyRaw(chunk: DuckDBDataChunk, col: number, src: ArrayBufferView): void {
-  duckdb.copy_data_to_vector(
-    duckdb.data_chunk_get_vector(chunk.chunk, col),
-    0,
-    src.buffer as ArrayBuffer,
-    src.byteOffset,
-    src.byteLength,
-  );
-}
-
 function u64FromF64(get: (b: FlowBatch) => Float64Array): Writer {
   // A 64-bit value as two 32-bit words: the high word by a multiplication by 2^-32 (exact, a power of two), no
   // division or remainder. Doubles hold counters to 2^53; anything not above 0 (NaN too) is 0.
-  const put = (i: number, v: number) => {
-    const x = v > 0 ? v : 0;
-    const hi = (x * TWO_MINUS_32) >>> 0;
-    scratch[i * 2] = x - hi * TWO32;
-    scratch[i * 2 + 1] = hi;
-  };
-  return (chunk, col, b, start, n, perm) => {
+  return (img, col, b, start, n, perm) => {
     const a = get(b);
-    if (perm) for (let i = 0; i < n; i++) put(i, a[perm[start + i]!]!);
-    else for (let i = 0; i < n; i++) put(i, a[start + i]!);
-    copyRaw(chunk, col, scratch.subarray(0, n * 2));
+    const out = img.words[col]!;
+    for (let i = 0; i < n; i++) {
+      const v = a[perm ? perm[start + i]! : start + i]!;
+      // biome-ignore lint/complexity/useMathMinMax: NaN must become 0, which Math.max would keep
+      const x = v > 0 ? v : 0;
+      const hi = (x * TWO_MINUS_32) >>> 0;
+      out[i * 2] = x - hi * TWO32;
+      out[i * 2 + 1] = hi;
+    }
+    img.data[col] = out.subarray(0, n * 2);
   };
 }
 
 /**
  * Both halves of an address, in one pass over its words (a gather in time
  * order reads each row's four words once, not once a half): the high half
- * (words 0,1) into column `col`, the low half (words 2,3) into `col + 1`.
+ * (words 0,1) as column `col`, the low half (words 2,3) as `col + 1`.
  */
 function addr(get: (b: FlowBatch) => Uint32Array): Writer {
-  return (chunk, col, b, start, n, perm) => {
+  return (img, col, b, start, n, perm) => {
     const a = get(b);
-    const lo = scratchLo;
+    const hi = img.words[col]!;
+    const lo = img.words[col + 1]!;
     for (let i = 0; i < n; i++) {
       const base = (perm ? perm[start + i]! : start + i) * 4;
       const j = i * 2;
-      scratch[j] = a[base + 1]!; // low 32 bits first (little-endian)
-      scratch[j + 1] = a[base]!;
+      hi[j] = a[base + 1]!; // low 32 bits first (little-endian)
+      hi[j + 1] = a[base]!;
       lo[j] = a[base + 3]!;
       lo[j + 1] = a[base + 2]!;
     }
-    copyRaw(chunk, col, scratch.subarray(0, n * 2));
-    copyRaw(chunk, col + 1, lo.subarray(0, n * 2));
+    img.data[col] = hi.subarray(0, n * 2);
+    img.data[col + 1] = lo.subarray(0, n * 2);
   };
 }
 
-function direct(get: (b: FlowBatch) => Uint8Array | Uint16Array | Uint32Array): Writer {
-  return (chunk, col, b, start, n, perm) => {
+type Direct = Uint8Array | Uint16Array | Uint32Array;
+
+function direct(get: (b: FlowBatch) => Direct, make: (n: number) => Direct): Writer {
+  return (img, col, b, start, n, perm) => {
     const a = get(b);
-    if (!perm) return copyRaw(chunk, col, a.subarray(start, start + n));
-    const g = a instanceof Uint32Array ? gather32 : a instanceof Uint16Array ? gather16 : gather8;
+    if (!perm) {
+      // In order: the batch's own bytes, copied once at emit (the batch outlives the scan).
+      img.data[col] = a.subarray(start, start + n);
+      return;
+    }
+    img.gathered[col] ??= make(CHUNK_ROWS);
+    const g = img.gathered[col]!;
     for (let i = 0; i < n; i++) g[i] = a[perm[start + i]!]!;
-    copyRaw(chunk, col, g.subarray(0, n));
+    img.data[col] = g.subarray(0, n);
   };
 }
 
 /** A text column: its values as strings or nulls. */
 function text(get: (b: FlowBatch) => (string | null)[] | null): Writer {
-  return (chunk, col, b, start, n, perm) => {
+  return (img, col, b, start, n, perm) => {
     const l = get(b);
+    img.data[col] = null;
     if (!l) {
-      // No values in the batch (every format but the labelled ones): the whole column NULL, one copy of its validity mask.
-      const vec = duckdb.data_chunk_get_vector(chunk.chunk, col);
-      duckdb.vector_ensure_validity_writable(vec);
-      duckdb.copy_data_to_vector_validity(vec, 0, NO_ROWS.buffer, 0, Math.ceil(n / 8));
+      img.texts[col] = null; // every format but the labelled ones: the whole column NULL
       return;
     }
     const vals: (string | null)[] = [];
     for (let i = 0; i < n; i++) vals.push(l[perm ? perm[start + i]! : start + i] ?? null);
-    chunk.setColumnValues(col, vals);
+    img.texts[col] = vals;
   };
 }
 
@@ -118,8 +115,10 @@ interface Placed {
   write: Writer;
 }
 
+const COLS = storageColumns();
+
 /** The writers in table order, chosen by the column's kind; an address's one writer fills both of its halves. */
-const WRITERS: readonly Placed[] = storageColumns().flatMap(({ def, half }, col): Placed[] => {
+const WRITERS: readonly Placed[] = COLS.flatMap(({ def, half }, col): Placed[] => {
   const field = def.field as keyof FlowBatch;
   switch (def.kind) {
     case 'ms':
@@ -129,10 +128,87 @@ const WRITERS: readonly Placed[] = storageColumns().flatMap(({ def, half }, col)
       return half === 'hi' ? [{ col, write: addr((b) => b[field] as Uint32Array) }] : [];
     case 'str':
       return [{ col, write: text((b) => b[field] as (string | null)[] | null) }];
+    case 'u32':
+      return [
+        {
+          col,
+          write: direct(
+            (b) => b[field] as Direct,
+            (n) => new Uint32Array(n),
+          ),
+        },
+      ];
+    case 'u16':
+      return [
+        {
+          col,
+          write: direct(
+            (b) => b[field] as Direct,
+            (n) => new Uint16Array(n),
+          ),
+        },
+      ];
     default:
-      return [{ col, write: direct((b) => b[field] as Uint8Array | Uint16Array | Uint32Array) }];
+      return [
+        {
+          col,
+          write: direct(
+            (b) => b[field] as Direct,
+            (n) => new Uint8Array(n),
+          ),
+        },
+      ];
   }
 });
+
+/**
+ * Up to {@link CHUNK_ROWS} rows of a batch laid out as the storage columns'
+ * vectors hold them, ready to be copied into a chunk; reusable.
+ */
+export class ChunkImage {
+  /** Rows laid out (0: none). */
+  rows = 0;
+  /** Per storage column: the bytes of its vector (a view of this image's words or of the batch); null for text. */
+  readonly data: (ArrayBufferView | null)[] = COLS.map(() => null);
+  /** Per text column: its values, or null when every row is NULL. */
+  readonly texts: ((string | null)[] | null)[] = COLS.map(() => null);
+  /** 64-bit columns' words, two a row. */
+  readonly words: (Uint32Array | null)[] = COLS.map(({ def }) =>
+    def.kind === 'ms' || def.kind === 'u64' || def.kind === 'addr' ? new Uint32Array(CHUNK_ROWS * 2) : null,
+  );
+  /** Gathered one-slot columns, made at the first gather. */
+  readonly gathered: (Direct | null)[] = COLS.map(() => null);
+
+  /** Lays out rows `start..start+n` of the batch, or with `perm` the rows `perm[start..start+n]` (n ≤ {@link CHUNK_ROWS}). */
+  fill(b: FlowBatch, start: number, n: number, perm: Uint32Array | null): void {
+    for (const w of WRITERS) w.write(this, w.col, b, start, n, perm);
+    this.rows = n;
+  }
+
+  /** Copies the rows laid out into a chunk whose columns are the storage columns in order. */
+  emit(chunk: DuckDBDataChunk): void {
+    const n = this.rows;
+    chunk.rowCount = n;
+    for (let col = 0; col < COLS.length; col++) {
+      const d = this.data[col];
+      const vec = duckdb.data_chunk_get_vector(chunk.chunk, col);
+      if (d) {
+        duckdb.copy_data_to_vector(vec, 0, d.buffer as ArrayBuffer, d.byteOffset, d.byteLength);
+        continue;
+      }
+      const vals = this.texts[col];
+      if (vals) {
+        chunk.setColumnValues(col, vals);
+        continue;
+      }
+      // One copy of the validity mask for the whole NULL column.
+      duckdb.vector_ensure_validity_writable(vec);
+      duckdb.copy_data_to_vector_validity(vec, 0, NO_ROWS.buffer, 0, Math.ceil(n / 8));
+    }
+  }
+}
+
+const image = new ChunkImage();
 
 /**
  * Fills a chunk (its columns the storage columns in order) with `n` ≤
@@ -146,6 +222,6 @@ export function fillChunk(
   n: number,
   perm: Uint32Array | null = null,
 ): void {
-  chunk.rowCount = n;
-  for (const w of WRITERS) w.write(chunk, w.col, b, start, n, perm);
+  image.fill(b, start, n, perm);
+  image.emit(chunk);
 }

@@ -7,14 +7,18 @@
  *
  * DuckDB calls the function from its own thread and the rows are filled in
  * this one (the JavaScript thread), one chunk per call; the scan is kept to
- * one thread, so the rows arrive in the file in the order given.
+ * one thread, so the rows arrive in the file in the order given. Each call
+ * hands over a chunk laid out beforehand and then lays out the next one as
+ * soon as this thread is free (`setImmediate`), while DuckDB encodes the
+ * chunk it got: DuckDB's call then costs a memory copy a column, not the
+ * whole gather of the rows in time order.
  */
 
 import { type DuckDBConnection, DuckDBTableFunction, type DuckDBType, VARCHAR } from '@duckdb/node-api';
 import type { FlowBatch } from '../../flow/batch.js';
 import { storageColumns } from '../../flow/schema.js';
 import { literal } from '../sql.js';
-import { CHUNK_ROWS, fillChunk } from './chunk.js';
+import { CHUNK_ROWS, ChunkImage } from './chunk.js';
 
 interface Offer {
   batch: FlowBatch;
@@ -22,6 +26,29 @@ interface Offer {
 }
 
 const NAME = 'flowhunt_staged';
+
+/**
+ * Chunks laid out ahead at most: DuckDB's Parquet writer takes a row group's
+ * rows (122,880: 60 chunks) quickly and then encodes them for a while, in
+ * which this thread lays out the next row group's chunks (some 18 MB).
+ */
+const AHEAD = 64;
+
+/** One scan's place in its batch and the chunks laid out ahead for it. */
+interface ScanState {
+  /** Rows handed to DuckDB so far. */
+  next: number;
+  /** Rows laid out so far (handed or waiting in `ahead`). */
+  laidOut: number;
+  /** Chunks laid out and not yet handed, in order. */
+  ahead: ChunkImage[];
+  /** Chunks handed over, to lay out again. */
+  free: ChunkImage[];
+  /** A lay-out ahead is scheduled. */
+  scheduled: boolean;
+  /** The last chunk was handed over or the scan failed: nothing more is laid out. */
+  ended: boolean;
+}
 
 export class StagedScan {
   private readonly offers = new Map<string, Offer>();
@@ -42,21 +69,32 @@ export class StagedScan {
         info.setCardinality(offer.batch.length, true);
       },
       initFunction: (info) => {
-        info.setInitData({ next: 0 });
+        const state: ScanState = { next: 0, laidOut: 0, ahead: [], free: [], scheduled: false, ended: false };
+        info.setInitData(state);
         info.setMaxThreads(1);
       },
       mainFunction: (info, chunk) => {
         const offer = info.bindData as Offer;
-        const at = info.initData as { next: number };
+        const at = info.initData as ScanState;
         try {
-          const n = Math.max(0, Math.min(CHUNK_ROWS, offer.batch.length - at.next));
+          const n = rowsAt(offer, at.next);
           if (n === 0) {
+            at.ended = true;
             chunk.rowCount = 0;
             return;
           }
-          fillChunk(chunk, offer.batch, at.next, n, offer.perm);
+          let img = at.ahead.shift();
+          if (!img) {
+            img = at.free.pop() ?? new ChunkImage();
+            img.fill(offer.batch, at.next, n, offer.perm);
+            at.laidOut = at.next + n;
+          }
+          img.emit(chunk);
           at.next += n;
+          at.free.push(img);
+          schedule(offer, at);
         } catch (e) {
+          at.ended = true;
           chunk.rowCount = 0;
           info.setError(`reading staged rows: ${(e as Error).message}`);
         }
@@ -79,4 +117,38 @@ export class StagedScan {
   withdraw(token: string): void {
     this.offers.delete(token);
   }
+}
+
+/** Rows of the chunk from row `from` on. */
+function rowsAt(offer: Offer, from: number): number {
+  return Math.max(0, Math.min(CHUNK_ROWS, offer.batch.length - from));
+}
+
+/** Schedules the lay-out of the scan's next chunk when there is one to lay out and room ahead. */
+function schedule(offer: Offer, at: ScanState): void {
+  if (at.scheduled || at.ended || at.ahead.length >= AHEAD || rowsAt(offer, at.laidOut) === 0) return;
+  at.scheduled = true;
+  setImmediate(() => layOutAhead(offer, at));
+}
+
+/**
+ * Lays out one more chunk while DuckDB works on what it has, then yields
+ * (DuckDB's next call is served between two chunks); a failure is left for
+ * the call that needs the chunk, which lays it out again and reports it.
+ */
+function layOutAhead(offer: Offer, at: ScanState): void {
+  at.scheduled = false;
+  if (at.ended || at.ahead.length >= AHEAD) return;
+  const n = rowsAt(offer, at.laidOut);
+  if (n === 0) return;
+  const img = at.free.pop() ?? new ChunkImage();
+  try {
+    img.fill(offer.batch, at.laidOut, n, offer.perm);
+  } catch {
+    at.free.push(img);
+    return;
+  }
+  at.ahead.push(img);
+  at.laidOut += n;
+  schedule(offer, at);
 }
