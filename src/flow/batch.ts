@@ -36,7 +36,18 @@ export type AddrCol = FieldOfKind<'addr'>;
 type NumField = Exclude<FlowColumn, { kind: 'str' }>['field'];
 type TextField = FieldOfKind<'str'>;
 
-export type BatchColumns = { length: number } & BatchArrays;
+/** `touched`: rows ever written in the arrays' memory, beyond `length` too (for recycling; default `length`). */
+export type BatchColumns = { length: number; touched?: number } & BatchArrays;
+
+/** Arrays over a whole buffer, by kind. */
+const MAKE_ON: Record<Exclude<ColumnKind, 'str'>, (b: ArrayBuffer) => NumArray> = {
+  ms: (b) => new Float64Array(b),
+  u64: (b) => new Float64Array(b),
+  addr: (b) => new Uint32Array(b),
+  u32: (b) => new Uint32Array(b),
+  u16: (b) => new Uint16Array(b),
+  u8: (b) => new Uint8Array(b),
+};
 
 const MAKE: Record<Exclude<ColumnKind, 'str'>, (n: number) => NumArray> = {
   ms: (n) => new Float64Array(n),
@@ -85,6 +96,66 @@ const EMPTY_ROW = new Function(
   ].join('\n'),
 ) as (b: FlowBatch, i: number) => void;
 
+/**
+ * Recycling: a batch's arrays, once the store has copied its rows out, can
+ * go back to a free list of this thread, by the rows they hold, and the
+ * next batch of that many rows is made from them (zeroed) instead of new
+ * memory. A threaded import sends them back to its reading thread with each
+ * acknowledgement (`threaded.ts`), so a long import allocates, faults in and
+ * collects a few hundred batches' memory rather than every batch's (some
+ * 125 bytes a flow, twice: read, then merged by the store).
+ */
+/** Bytes of free arrays a thread keeps at most: a commit's reader batches (500,000 flows) and the reader's 64 ahead. */
+const MAX_FREE_BYTES = 160 * 1024 * 1024;
+/** Free array sets by the rows they hold; `touched`: the rows ever written (the rest of their memory is still untouched zero). */
+const FREE = new Map<number, { arrays: NumArray[]; touched: number }[]>();
+let freeBytes = 0;
+
+/** A recycled batch's arrays: empty, shared, never written (any growth makes new ones). */
+const NO_ROWS = Object.fromEntries(Object.entries(MAKE).map(([k, make]) => [k, make(0)])) as Record<
+  Exclude<ColumnKind, 'str'>,
+  NumArray
+>;
+
+/** Bytes a row takes over every numeric column. */
+const ROW_BYTES = NUMERIC.reduce((a, c) => a + c.width * MAKE[c.kind](0).BYTES_PER_ELEMENT, 0);
+
+/** The rows the arrays' buffers hold when each column has a buffer of its own from its start, all of one size in rows; else 0. */
+function wholeRows(arrays: readonly NumArray[]): number {
+  let rows = 0;
+  for (const [k, a] of arrays.entries()) {
+    if (a.byteOffset !== 0) return 0;
+    const r = a.buffer.byteLength / (NUMERIC[k]!.width * a.BYTES_PER_ELEMENT);
+    if (!Number.isInteger(r) || r === 0 || (k > 0 && r !== rows)) return 0;
+    rows = r;
+  }
+  return rows;
+}
+
+/** Adds arrays (in {@link NUMERIC} order) to the free list, as views of their whole buffers; false when not whole or no room. */
+function putFree(arrays: readonly NumArray[], touched: number): boolean {
+  const rows = wholeRows(arrays);
+  if (rows === 0 || freeBytes + rows * ROW_BYTES > MAX_FREE_BYTES) return false;
+  const whole = NUMERIC.map((c, k) => MAKE_ON[c.kind](arrays[k]!.buffer as ArrayBuffer));
+  const list = FREE.get(rows) ?? [];
+  FREE.set(rows, list);
+  list.push({ arrays: whole, touched: Math.min(rows, touched) });
+  freeBytes += rows * ROW_BYTES;
+  return true;
+}
+
+/** A free array set of `rows` rows (any, when not given), taken off the list. */
+function takeFree(rows?: number): { rows: number; arrays: NumArray[]; touched: number } | undefined {
+  const key = rows ?? FREE.keys().next().value;
+  if (key === undefined) return undefined;
+  const list = FREE.get(key);
+  const set = list?.pop();
+  if (!set) return undefined;
+  if (list!.length === 0) FREE.delete(key);
+  freeBytes -= key * ROW_BYTES;
+  return { rows: key, ...set };
+}
+
 /** The transferable buffers of some columns (for `postMessage`). */
 export function columnBuffers(c: BatchColumns): ArrayBuffer[] {
   return NUMERIC.map((l) => c[l.field].buffer as ArrayBuffer);
@@ -97,6 +168,14 @@ export interface FlowBatch extends BatchArrays {}
 export class FlowBatch {
   length = 0;
   capacity: number;
+  /**
+   * Whoever holds the batch last may give its arrays to {@link recycle}:
+   * set by the owner that knows no one reads the batch after the store has
+   * copied it (an import's reading thread's batches); false by default.
+   */
+  recyclable = false;
+  /** Rows ever reserved in the current arrays: what a recycled set must zero (`alloc`). */
+  private touched = 0;
   /** The one-slot arrays in column order and the address arrays, for moving rows. */
   private scalars: NumArray[] = [];
   private addrs: Uint32Array[] = [];
@@ -123,6 +202,15 @@ export class FlowBatch {
 
   private alloc(cap: number, keep: boolean): void {
     const a = this.arrays;
+    const free = keep ? undefined : takeFree(cap);
+    if (free) {
+      // As new memory: zero what was written before (the rest never was).
+      for (const [k, c] of NUMERIC.entries()) a[c.field] = free.arrays[k]!.fill(0, 0, free.touched * c.width);
+      this.touched = 0;
+      this.capacity = cap;
+      this.bind();
+      return;
+    }
     for (const c of NUMERIC) {
       const next = MAKE[c.kind](cap * c.width);
       if (keep) next.set(a[c.field].subarray(0, this.length * c.width) as never);
@@ -136,6 +224,7 @@ export class FlowBatch {
   reserve(n: number): number {
     const need = this.length + n;
     if (need > this.capacity) this.alloc(Math.max(need, this.capacity * 2), true);
+    if (need > this.touched) this.touched = need;
     return this.length;
   }
 
@@ -260,7 +349,7 @@ export class FlowBatch {
    * leaves this batch unusable (so only for a batch its owner gives away).
    */
   giveColumns(): BatchColumns {
-    const out: Record<string, unknown> = { length: this.length };
+    const out: Record<string, unknown> = { length: this.length, touched: this.touched };
     for (const c of NUMERIC) out[c.field] = this.arrays[c.field].subarray(0, this.length * c.width);
     for (const f of TEXTS) out[f] = this.texts[f]?.slice(0, this.length) ?? null;
     return out as BatchColumns;
@@ -274,8 +363,51 @@ export class FlowBatch {
     for (const l of NUMERIC) b.arrays[l.field] = c[l.field];
     for (const f of TEXTS) b.texts[f] = c[f];
     b.bind();
+    b.touched = Math.max(c.length, c.touched ?? 0);
     if (c.length === 0) b.capacity = 1;
     return b;
+  }
+
+  /**
+   * Takes a {@link recyclable} batch's arrays for the next batches of this
+   * thread of as many rows (when each column's buffer is its own and there
+   * is room); the batch is then empty and must not be used again. Anything
+   * else is left to the collector. Returns whether it was taken.
+   */
+  static recycle(b: FlowBatch): boolean {
+    if (
+      !b.recyclable ||
+      !putFree(
+        NUMERIC.map((c) => b.arrays[c.field]),
+        Math.max(b.touched, b.length),
+      )
+    )
+      return false;
+    b.recyclable = false;
+    b.length = 0;
+    for (const c of NUMERIC) b.arrays[c.field] = NO_ROWS[c.kind];
+    b.capacity = 0;
+    b.bind();
+    return true;
+  }
+
+  /** One free array set of this thread, to send to another (see {@link adoptFree}); undefined when none. */
+  static takeFree(): BatchColumns | undefined {
+    const free = takeFree();
+    if (!free) return undefined;
+    // No rows; `touched`: those written before, which the adopting thread zeroes when it uses them.
+    const out: Record<string, unknown> = { length: 0, touched: free.touched };
+    for (const [k, c] of NUMERIC.entries()) out[c.field] = free.arrays[k];
+    for (const f of TEXTS) out[f] = null;
+    return out as BatchColumns;
+  }
+
+  /** Adds arrays another thread sent ({@link takeFree}) to this thread's free list, when whole and there is room. */
+  static adoptFree(c: BatchColumns): void {
+    putFree(
+      NUMERIC.map((l) => c[l.field] as NumArray),
+      Math.max(c.length, c.touched ?? 0),
+    );
   }
 
   /** A copy of flows [start, end) as a batch of their own. */

@@ -301,8 +301,14 @@ export async function openChunks(path: string): Promise<{ reader: ChunkReader; c
   return { reader, close: () => fh.close() };
 }
 
-/** How many flows an importer hands the sink at once. */
+/** How many flows an importer hands the sink at once (at least: a datagram's records are not split). */
 const BATCH = 4096;
+/**
+ * Rows a batch is made with: room for the datagram that crosses
+ * {@link BATCH}, so a batch does not grow on the way (a grown batch's
+ * arrays cannot be recycled for the next one, `batch.ts`).
+ */
+const BATCH_ROOM = 2 * BATCH;
 
 /**
  * Decodes export datagrams (of a capture or an IPFIX file) into batches for
@@ -316,7 +322,7 @@ export class ExportImporter {
    * first 2 million flows).
    */
   readonly state = new DecoderState({ maxRecordsPerSecond: Number.POSITIVE_INFINITY });
-  private batch = new FlowBatch(BATCH);
+  private batch = new FlowBatch(BATCH_ROOM);
 
   constructor(private readonly sink: ImportSink) {}
 
@@ -340,7 +346,7 @@ export class ExportImporter {
   async flush(): Promise<void> {
     if (this.batch.length === 0) return;
     const b = this.batch;
-    this.batch = new FlowBatch(BATCH);
+    this.batch = new FlowBatch(BATCH_ROOM);
     await this.sink.batch(b);
   }
 }

@@ -8,7 +8,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { type BatchColumns, columnBuffers } from '../flow/batch.js';
+import { type BatchColumns, columnBuffers, FlowBatch } from '../flow/batch.js';
 import { formatByName } from './format.js';
 import { parseTimeZone } from './times.js';
 
@@ -28,8 +28,8 @@ export type FromReader =
   | { type: 'done' }
   | { type: 'error'; message: string; code?: string };
 
-/** `ack`: one batch is stored, one more may come. */
-export type ToReader = { type: 'ack' };
+/** `ack`: one batch is stored, one more may come; `free`: arrays of stored batches, for the next ones. */
+export type ToReader = { type: 'ack'; free?: BatchColumns[] };
 
 /**
  * Batches the reader may post before the first of them is acknowledged:
@@ -46,6 +46,7 @@ if (port) {
   let wake: (() => void) | undefined;
   port.on('message', (m: ToReader) => {
     if (m.type === 'ack') {
+      for (const c of m.free ?? []) FlowBatch.adoptFree(c);
       credit++;
       wake?.();
       wake = undefined;

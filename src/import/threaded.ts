@@ -14,7 +14,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import { FlowBatch } from '../flow/batch.js';
+import { type BatchColumns, columnBuffers, FlowBatch } from '../flow/batch.js';
 import type { ImportFormat, ImportSink, ReadOptions } from './format.js';
 import type { FromReader, ReadJob, ToReader } from './read-worker.js';
 import { parseTimeZone } from './times.js';
@@ -62,10 +62,18 @@ export function readThreaded(job: ReadJob, sink: ImportSink): Promise<void> {
     const handle = async (m: FromReader) => {
       if (settled) return;
       switch (m.type) {
-        case 'batch':
-          await sink.batch(FlowBatch.fromColumns(m.columns));
-          worker.postMessage({ type: 'ack' } satisfies ToReader);
+        case 'batch': {
+          const b = FlowBatch.fromColumns(m.columns);
+          // Read here, handed on and never read again once stored: the store may recycle its arrays.
+          b.recyclable = true;
+          await sink.batch(b);
+          // Arrays the store has recycled go back with the acknowledgement, for the reader's next batches.
+          const free: BatchColumns[] = [];
+          for (let c = FlowBatch.takeFree(); c; c = FlowBatch.takeFree()) free.push(c);
+          if (free.length === 0) worker.postMessage({ type: 'ack' } satisfies ToReader);
+          else worker.postMessage({ type: 'ack', free } satisfies ToReader, free.flatMap(columnBuffers));
           return;
+        }
         case 'reject':
           sink.reject(m.where, m.message);
           return;

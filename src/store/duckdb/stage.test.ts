@@ -103,3 +103,35 @@ test('stage: a flow at a time is held in a few batches of its own, not one objec
   assert.equal(day.batch.dport[order[10_000 + 4999]!], 4999, 'a copied flow keeps its fields');
   for (let k = 1; k < order.length; k++) assert.ok(day.batch.te[order[k]!]! >= day.batch.te[order[k - 1]!]!);
 });
+
+test('stage: a merge recycles the reader batches it copied, keeps others, and reuses its own batch for the next day', () => {
+  const stage = new Stage((te) => Math.floor(te / DAY_MS));
+  const make = (recyclable: boolean, day: number) => {
+    const b = new FlowBatch(4096);
+    for (let k = 0; k < 4096; k++) {
+      const i = b.add();
+      b.te[i] = day * DAY_MS + 4096 - k;
+      b.dport[i] = k;
+    }
+    b.recyclable = recyclable;
+    return b;
+  };
+  const read = make(true, 1);
+  const kept = make(false, 1);
+  stage.add(read, 0, read.length);
+  stage.add(kept, 0, kept.length);
+  const d1 = stage.ordered(1)!;
+  assert.equal(d1.rows, 8192);
+  assert.equal(read.length, 0, "the reader's batch gave its arrays back");
+  assert.equal(kept.length, 4096, 'a batch not marked recyclable is left as it was');
+  assert.equal(kept.dport[4095], 4095);
+  assert.equal(d1.batch.dport[d1.perm![0]!], 4095, 'the merged rows are whole');
+  const merged = d1.batch;
+  stage.drop(1);
+  stage.add(make(false, 2), 0, 4096);
+  stage.add(make(false, 2), 0, 4096);
+  const d2 = stage.ordered(2)!;
+  assert.equal(d2.batch, merged, 'the next merge writes into the last one');
+  assert.equal(d2.rows, 8192);
+  assert.equal(d2.batch.te[0], 2 * DAY_MS + 4096);
+});
