@@ -34,6 +34,9 @@ const NAME = 'flowhunt_staged';
  */
 const AHEAD = 64;
 
+/** Chunk images of finished scans, for the next scans (a flush is many scans, one a day). */
+const SPARE_IMAGES: ChunkImage[] = [];
+
 /** One scan's place in its batch and the chunks laid out ahead for it. */
 interface ScanState {
   /** Rows handed to DuckDB so far. */
@@ -69,7 +72,14 @@ export class StagedScan {
         info.setCardinality(offer.batch.length, true);
       },
       initFunction: (info) => {
-        const state: ScanState = { next: 0, laidOut: 0, ahead: [], free: [], scheduled: false, ended: false };
+        const state: ScanState = {
+          next: 0,
+          laidOut: 0,
+          ahead: [],
+          free: SPARE_IMAGES.splice(0),
+          scheduled: false,
+          ended: false,
+        };
         info.setInitData(state);
         info.setMaxThreads(1);
       },
@@ -79,7 +89,7 @@ export class StagedScan {
         try {
           const n = rowsAt(offer, at.next);
           if (n === 0) {
-            at.ended = true;
+            end(at);
             chunk.rowCount = 0;
             return;
           }
@@ -94,7 +104,7 @@ export class StagedScan {
           at.free.push(img);
           schedule(offer, at);
         } catch (e) {
-          at.ended = true;
+          end(at);
           chunk.rowCount = 0;
           info.setError(`reading staged rows: ${(e as Error).message}`);
         }
@@ -122,6 +132,14 @@ export class StagedScan {
 /** Rows of the chunk from row `from` on. */
 function rowsAt(offer: Offer, from: number): number {
   return Math.max(0, Math.min(CHUNK_ROWS, offer.batch.length - from));
+}
+
+/** Ends a scan: its images go to the next scans (at most {@link AHEAD} kept). */
+function end(at: ScanState): void {
+  if (at.ended) return;
+  at.ended = true;
+  SPARE_IMAGES.push(...at.free.splice(0), ...at.ahead.splice(0));
+  SPARE_IMAGES.length = Math.min(SPARE_IMAGES.length, AHEAD);
 }
 
 /** Schedules the lay-out of the scan's next chunk when there is one to lay out and room ahead. */
