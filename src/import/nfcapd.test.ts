@@ -427,10 +427,10 @@ test('nfcapd: the block decoders read nothing outside their input and write noth
 test('nfcapd: --commit-flows splits a native import into commits, and running it again stores nothing twice', async (t) => {
   if (!requireTool(t, 'nfcapd')) return;
   const dir = tempDir(t);
-  // 12000 flows: three batches of at most 4096 flows, each a commit of its own with --commit-flows 1000.
-  const file = await captureWithNfcapd(encodeNetflowV5(sampleV5Flows(12000, 9)), dir, ['-z']);
+  // 40000 flows: three batches of at most 16,384 flows, each a commit of its own with --commit-flows 1000.
+  const file = await captureWithNfcapd(encodeNetflowV5(sampleV5Flows(40000, 9)), dir, ['-z']);
   const info = await nfdumpInfo(file);
-  assert.equal(info['Flows'], 12000);
+  assert.equal(info['Flows'], 40000);
   const data = join(dir, 'data');
   const args = ['import', file, '--commit-flows', '1000', '--data', data];
   const r = await runCli(args);
@@ -441,10 +441,10 @@ test('nfcapd: --commit-flows splits a native import into commits, and running it
   assert.equal(again.code, 0, again.stderr);
   assert.match(
     again.stdout,
-    /^imported 0 flows .*; 12,000 flows already stored by an earlier run of this import\n$/,
+    /^imported 0 flows .*; 40,000 flows already stored by an earlier run of this import\n$/,
   );
   assert.deepEqual((await stored(data)).totals, {
-    flows: 12000,
+    flows: 40000,
     packets: info['Packets'],
     bytes: info['Bytes'],
   });

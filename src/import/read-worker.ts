@@ -3,8 +3,8 @@
  * format's reader over one file and posts what it reads to the importing
  * thread — batches as transferred columns, rejected and skipped input,
  * progress — in the order the reader produced them. A batch waits for
- * credit: at most {@link READ_AHEAD} batches are in flight, so a slow store
- * holds the reader back and memory stays bounded.
+ * credit: at most {@link READ_AHEAD_ROWS} flows are in flight, so a slow
+ * store holds the reader back and memory stays bounded.
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -28,26 +28,26 @@ export type FromReader =
   | { type: 'done' }
   | { type: 'error'; message: string; code?: string };
 
-/** `ack`: one batch is stored, one more may come; `free`: arrays of stored batches, for the next ones. */
-export type ToReader = { type: 'ack'; free?: BatchColumns[] };
+/** `ack`: a batch of `rows` flows is stored, as many more may come; `free`: arrays of stored batches, for the next ones. */
+export type ToReader = { type: 'ack'; rows: number; free?: BatchColumns[] };
 
 /**
- * Batches the reader may post before the first of them is acknowledged:
- * enough to go on reading while the importing thread stages a commit (500 k
- * flows, some 0.3 s in which 8 batches lasted the reader 20 ms); 64 batches
- * of 4,096 flows are about 30 MB.
+ * Flows the reader may post before they are acknowledged: enough to go on
+ * reading while the importing thread stages a commit (500 k flows, some
+ * 0.3 s in which 32 k flows lasted the reader 20 ms); 262,144 flows are
+ * about 32 MB. A batch larger than that alone still goes.
  */
-export const READ_AHEAD = 64;
+export const READ_AHEAD_ROWS = 262_144;
 
 const port = parentPort;
 if (port) {
   const job = workerData as ReadJob;
-  let credit = READ_AHEAD;
+  let inFlight = 0;
   let wake: (() => void) | undefined;
   port.on('message', (m: ToReader) => {
     if (m.type === 'ack') {
       for (const c of m.free ?? []) FlowBatch.adoptFree(c);
-      credit++;
+      inFlight -= m.rows;
       wake?.();
       wake = undefined;
     }
@@ -61,11 +61,11 @@ if (port) {
       job.path,
       {
         batch: async (b) => {
-          while (credit === 0)
+          while (inFlight > 0 && inFlight + b.length > READ_AHEAD_ROWS)
             await new Promise<void>((r) => {
               wake = r;
             });
-          credit--;
+          inFlight += b.length;
           // The sink owns the batch (format.ts): its arrays go to the importing thread as they are.
           const columns = b.giveColumns();
           post({ type: 'batch', columns }, columnBuffers(columns));

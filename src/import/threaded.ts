@@ -8,7 +8,7 @@
  * order, one call at a time, and its own throw ends the read with that
  * error (the worker is stopped). A reader's failure comes back as an error
  * with the same message and `code` (an I/O error stays an I/O error).
- * Memory stays bounded: the worker runs at most `READ_AHEAD` batches ahead.
+ * Memory stays bounded: the worker runs at most `READ_AHEAD_ROWS` flows ahead.
  * Small files are read in this thread ({@link THREAD_MIN_BYTES}): starting a
  * worker costs more than it saves.
  */
@@ -63,6 +63,7 @@ export function readThreaded(job: ReadJob, sink: ImportSink): Promise<void> {
       if (settled) return;
       switch (m.type) {
         case 'batch': {
+          const rows = m.columns.length;
           const b = FlowBatch.fromColumns(m.columns);
           // Read here, handed on and never read again once stored: the store may recycle its arrays.
           b.recyclable = true;
@@ -70,8 +71,9 @@ export function readThreaded(job: ReadJob, sink: ImportSink): Promise<void> {
           // Arrays the store has recycled go back with the acknowledgement, for the reader's next batches.
           const free: BatchColumns[] = [];
           for (let c = FlowBatch.takeFree(); c; c = FlowBatch.takeFree()) free.push(c);
-          if (free.length === 0) worker.postMessage({ type: 'ack' } satisfies ToReader);
-          else worker.postMessage({ type: 'ack', free } satisfies ToReader, free.flatMap(columnBuffers));
+          if (free.length === 0) worker.postMessage({ type: 'ack', rows } satisfies ToReader);
+          else
+            worker.postMessage({ type: 'ack', rows, free } satisfies ToReader, free.flatMap(columnBuffers));
           return;
         }
         case 'reject':
