@@ -15,7 +15,8 @@ test('timeOrder: the stable order by time, by radix and by comparison, and null 
     [10, 5],
     [4095, 1000], // comparison sort
     [5000, 50_000], // one radix pass (span below 2^16 ms)
-    [20_000, DAY_MS - 1], // two passes, many ties
+    [30_000, (1 << 22) - 1], // two passes of 11 bits (span below 2^22 ms), the highest bit used
+    [20_000, DAY_MS - 1], // two passes of 16 bits, many ties
     [20_000, 3], // nearly all ties: stability decides
     [6000, 2.5], // fractions of a millisecond: ordered by the whole milliseconds stored
   ] as const) {

