@@ -36,22 +36,34 @@ type Writer = (
   perm: Uint32Array | null,
 ) => void;
 
+/** Row `i`'s 64-bit value `v` as two 32-bit words of `out`, low first; anything not above 0 (NaN too) is 0. */
+function put64(out: Uint32Array, i: number, v: number): void {
+  // biome-ignore lint/complexity/useMathMinMax: NaN must become 0, which Math.max would keep
+  const x = v > 0 ? v : 0;
+  const hi = (x * TWO_MINUS_32) >>> 0;
+  out[i * 2] = x - hi * TWO32;
+  out[i * 2 + 1] = hi;
+}
+
 function u64FromF64(get: (b: FlowBatch) => Float64Array): Writer {
   // A 64-bit value as two 32-bit words: the high word by a multiplication by 2^-32 (exact, a power of two), no
   // division or remainder. Doubles hold counters to 2^53; anything not above 0 (NaN too) is 0.
   return (img, col, b, start, n, perm) => {
     const a = get(b);
     const out = img.words[col]!;
-    for (let i = 0; i < n; i++) {
-      const v = a[perm ? perm[start + i]! : start + i]!;
-      // biome-ignore lint/complexity/useMathMinMax: NaN must become 0, which Math.max would keep
-      const x = v > 0 ? v : 0;
-      const hi = (x * TWO_MINUS_32) >>> 0;
-      out[i * 2] = x - hi * TWO32;
-      out[i * 2 + 1] = hi;
-    }
+    if (perm) for (let i = 0; i < n; i++) put64(out, i, a[perm[start + i]!]!);
+    else for (let i = 0; i < n; i++) put64(out, i, a[start + i]!);
     img.data[col] = out.subarray(0, n * 2);
   };
+}
+
+/** Row `i` of the halves from the address at word `base` of `a`: each half's low 32 bits first (little-endian). */
+function putAddr(hi: Uint32Array, lo: Uint32Array, i: number, a: Uint32Array, base: number): void {
+  const j = i * 2;
+  hi[j] = a[base + 1]!;
+  hi[j + 1] = a[base]!;
+  lo[j] = a[base + 3]!;
+  lo[j + 1] = a[base + 2]!;
 }
 
 /**
@@ -64,14 +76,8 @@ function addr(get: (b: FlowBatch) => Uint32Array): Writer {
     const a = get(b);
     const hi = img.words[col]!;
     const lo = img.words[col + 1]!;
-    for (let i = 0; i < n; i++) {
-      const base = (perm ? perm[start + i]! : start + i) * 4;
-      const j = i * 2;
-      hi[j] = a[base + 1]!; // low 32 bits first (little-endian)
-      hi[j + 1] = a[base]!;
-      lo[j] = a[base + 3]!;
-      lo[j + 1] = a[base + 2]!;
-    }
+    if (perm) for (let i = 0; i < n; i++) putAddr(hi, lo, i, a, perm[start + i]! * 4);
+    else for (let i = 0; i < n; i++) putAddr(hi, lo, i, a, (start + i) * 4);
     img.data[col] = hi.subarray(0, n * 2);
     img.data[col + 1] = lo.subarray(0, n * 2);
   };
