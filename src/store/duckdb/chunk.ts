@@ -85,7 +85,27 @@ function addr(get: (b: FlowBatch) => Uint32Array): Writer {
 
 type Direct = Uint8Array | Uint16Array | Uint32Array;
 
-function direct(get: (b: FlowBatch) => Direct, make: (n: number) => Direct): Writer {
+/**
+ * Gathers `n` values of `a` in the order `perm[start..]` into `g`: one
+ * function per array type, so each loop sees one type (a shared loop over
+ * all three was polymorphic and slower).
+ */
+type Gather<T extends Direct> = (g: T, a: T, perm: Uint32Array, start: number, n: number) => void;
+const gather8: Gather<Uint8Array> = (g, a, perm, start, n) => {
+  for (let i = 0; i < n; i++) g[i] = a[perm[start + i]!]!;
+};
+const gather16: Gather<Uint16Array> = (g, a, perm, start, n) => {
+  for (let i = 0; i < n; i++) g[i] = a[perm[start + i]!]!;
+};
+const gather32: Gather<Uint32Array> = (g, a, perm, start, n) => {
+  for (let i = 0; i < n; i++) g[i] = a[perm[start + i]!]!;
+};
+
+function direct<T extends Direct>(
+  get: (b: FlowBatch) => T,
+  make: (n: number) => T,
+  gather: Gather<T>,
+): Writer {
   return (img, col, b, start, n, perm) => {
     const a = get(b);
     if (!perm) {
@@ -94,8 +114,8 @@ function direct(get: (b: FlowBatch) => Direct, make: (n: number) => Direct): Wri
       return;
     }
     img.gathered[col] ??= make(CHUNK_ROWS);
-    const g = img.gathered[col]!;
-    for (let i = 0; i < n; i++) g[i] = a[perm[start + i]!]!;
+    const g = img.gathered[col] as T;
+    gather(g, a, perm, start, n);
     img.data[col] = g.subarray(0, n);
   };
 }
@@ -139,8 +159,9 @@ const WRITERS: readonly Placed[] = COLS.flatMap(({ def, half }, col): Placed[] =
         {
           col,
           write: direct(
-            (b) => b[field] as Direct,
+            (b) => b[field] as Uint32Array,
             (n) => new Uint32Array(n),
+            gather32,
           ),
         },
       ];
@@ -149,8 +170,9 @@ const WRITERS: readonly Placed[] = COLS.flatMap(({ def, half }, col): Placed[] =
         {
           col,
           write: direct(
-            (b) => b[field] as Direct,
+            (b) => b[field] as Uint16Array,
             (n) => new Uint16Array(n),
+            gather16,
           ),
         },
       ];
@@ -159,8 +181,9 @@ const WRITERS: readonly Placed[] = COLS.flatMap(({ def, half }, col): Placed[] =
         {
           col,
           write: direct(
-            (b) => b[field] as Direct,
+            (b) => b[field] as Uint8Array,
             (n) => new Uint8Array(n),
+            gather8,
           ),
         },
       ];
