@@ -169,6 +169,8 @@ function hasFraction(time: string): boolean {
 class NfdumpCsvParser implements LineParser {
   private cols: Cols | undefined;
   private need = 0;
+  /** The columns are those of `nfdump -o csv`, in its order: {@link plainBytes} reads the lines. */
+  private plain = false;
   private summaryLines = 0;
   /** 1 for the columns a flow is read from. */
   private wanted = new Uint8Array(0);
@@ -213,10 +215,190 @@ class NfdumpCsvParser implements LineParser {
    * {@link line}, which gives the same flow or the reason it is rejected.
    */
   bytes(buf: Buffer, start: number, end: number, out: FlowBatch): boolean {
-    const c = this.cols;
-    if (this.summaryLines > 0 || !c || end - start < 20) return false;
+    if (this.summaryLines > 0 || !this.cols || end - start < 20) return false;
     const c0 = buf[start]!;
     if (c0 < 48 || c0 > 57) return false;
+    return this.plain ? this.plainBytes(buf, start, end, out) : this.anyBytes(buf, start, end, out);
+  }
+
+  /**
+   * {@link bytes} for the 48 columns of `nfdump -o csv` in their order (no
+   * header, or nfdump's own): one pass over the line that reads each field
+   * read as it finds its end, skips the other fields, and counts its way
+   * over the 20 unread middle columns 4 bytes at a time. A line needs at
+   * least 48 fields (more are ignored), so it is enough to find the 3 commas
+   * after `ra` (field 44); a line with fewer fields, or any field the bytes
+   * do not read, goes to the text reader, which says why.
+   */
+  private plainBytes(buf: Buffer, start: number, end: number, out: FlowBatch): boolean {
+    // ts and te: `YYYY-MM-DD hh:mm:ss`, each ended by a comma (second() checks every other byte).
+    if (end - start < 41 || buf[start + 19] !== 44 || buf[start + 39] !== 44) return false;
+    const tsMs = this.second(buf, start, start + 19);
+    const teMs = this.second(buf, start + 20, start + 39);
+    let i = start + 40;
+    let e = comma(buf, i, end);
+    if (e < 0) return false;
+    const durMs = millis(buf, i, e);
+    if (Number.isNaN(tsMs) || Number.isNaN(teMs) || Number.isNaN(durMs)) return false;
+    i = e + 1;
+    // sa, da
+    const src4 = quad(buf, i, end);
+    const srcW = src4 < 0 ? wide(buf, i, end) : undefined;
+    if (src4 < 0 && !srcW) return false;
+    i = stop + 1;
+    const dst4 = quad(buf, i, end);
+    const dstW = dst4 < 0 ? wide(buf, i, end) : undefined;
+    if (dst4 < 0 && !dstW) return false;
+    i = stop + 1;
+    // sp, dp: digits, else an ICMP type.code
+    let sp = uintAt(buf, i, end, 0xffff);
+    if (Number.isNaN(sp)) {
+      e = comma(buf, i, end);
+      if (e < 0) return false;
+      sp = portBytes(buf, i, e);
+      stop = e;
+    }
+    i = stop + 1;
+    let dp = uintAt(buf, i, end, 0xffff);
+    if (Number.isNaN(dp)) {
+      e = comma(buf, i, end);
+      if (e < 0) return false;
+      dp = portBytes(buf, i, e);
+      stop = e;
+    }
+    i = stop + 1;
+    // pr: TCP and UDP here, any other through protocolBytes and the text
+    let pr: number;
+    if (i + 3 < end && buf[i + 3] === 44 && buf[i] === 0x54 && buf[i + 1] === 0x43 && buf[i + 2] === 0x50) {
+      pr = 6;
+      i += 4;
+    } else if (
+      i + 3 < end &&
+      buf[i + 3] === 44 &&
+      buf[i] === 0x55 &&
+      buf[i + 1] === 0x44 &&
+      buf[i + 2] === 0x50
+    ) {
+      pr = 17;
+      i += 4;
+    } else {
+      e = comma(buf, i, end);
+      if (e < 0) return false;
+      pr = protocolBytes(buf, i, e) ?? protocol(buf.toString('latin1', i, e)) ?? Number.NaN;
+      i = e + 1;
+    }
+    // flg: letters and dots, else through the text (hex)
+    let flg = 0;
+    e = i;
+    for (; e < end; e++) {
+      const b = buf[e]!;
+      if (b === 44) break;
+      if (b === 46) continue;
+      const bit = FLAG_BIT[b]!;
+      if (bit === 0) {
+        e = comma(buf, e, end);
+        if (e < 0) return false;
+        flg = tcpFlags(buf.toString('latin1', i, e));
+        break;
+      }
+      flg |= bit;
+    }
+    if (e >= end) return false;
+    i = e + 1;
+    // fwd (skipped), stos, ipkt, ibyt
+    i = comma(buf, i, end) + 1;
+    if (i === 0) return false;
+    const tos = uintAt(buf, i, end, 255);
+    i = stop + 1;
+    const pkt = uintAt(buf, i, end, MAX_COUNTER);
+    i = stop + 1;
+    const byt = uintAt(buf, i, end, MAX_COUNTER);
+    i = stop + 1;
+    // opkt, obyt (skipped), in, out, sas, das
+    i = comma(buf, i, end) + 1;
+    if (i === 0) return false;
+    i = comma(buf, i, end) + 1;
+    if (i === 0) return false;
+    const inIf = uintAt(buf, i, end, 0xffffffff);
+    i = stop + 1;
+    const outIf = uintAt(buf, i, end, 0xffffffff);
+    i = stop + 1;
+    const sas = uintAt(buf, i, end, 0xffffffff);
+    i = stop + 1;
+    const das = uintAt(buf, i, end, 0xffffffff);
+    i = stop + 1;
+    // smk, dmk, dtos (skipped), dir
+    for (let k = 0; k < 3; k++) {
+      i = comma(buf, i, end) + 1;
+      if (i === 0) return false;
+    }
+    let dir: number;
+    if (i + 1 < end && buf[i + 1] === 44 && (buf[i] === 73 || buf[i] === 69)) {
+      dir = buf[i] === 73 ? 0 : 1; // I, E
+      stop = i + 1;
+    } else dir = uintAt(buf, i, end, 255);
+    i = stop + 1;
+    // NaN in any: `>= 0` is false.
+    if (
+      !(
+        sp >= 0 &&
+        dp >= 0 &&
+        pr >= 0 &&
+        flg >= 0 &&
+        pkt >= 0 &&
+        byt >= 0 &&
+        tos >= 0 &&
+        inIf >= 0 &&
+        outIf >= 0 &&
+        sas >= 0 &&
+        das >= 0 &&
+        dir >= 0
+      )
+    )
+      return false;
+    // nh
+    const nh4 = quad(buf, i, end);
+    const nhW = nh4 < 0 ? wide(buf, i, end) : undefined;
+    if (nh4 < 0 && !nhW) return false;
+    i = stop + 1;
+    // nhb .. al (20 fields, skipped), ra, and the 3 fields after it
+    i = skipCommas(buf, i, end, 20);
+    if (i < 0) return false;
+    const ra4 = quad(buf, i, end);
+    const raW = ra4 < 0 ? wide(buf, i, end) : undefined;
+    if (ra4 < 0 && !raW) return false;
+    i = comma(buf, stop + 1, end);
+    if (i < 0 || comma(buf, i + 1, end) < 0) return false;
+
+    // As in times(): whole seconds, the earliest start consistent with both and the duration.
+    const lead = Math.min(999, Math.max(0, teMs - tsMs - durMs));
+    const first = tsMs + lead;
+    const r = out.add();
+    out.ts[r] = first;
+    out.te[r] = Math.min(teMs + 999, Math.max(teMs, first + durMs));
+    const j = r * 4;
+    putAddr(out.src, j, src4, srcW);
+    putAddr(out.dst, j, dst4, dstW);
+    putAddr(out.nexthop, j, nh4, nhW);
+    putAddr(out.exporter, j, ra4, raW);
+    out.sport[r] = sp;
+    out.dport[r] = dp;
+    out.proto[r] = pr;
+    out.flags[r] = flg;
+    out.packets[r] = pkt;
+    out.bytes[r] = byt;
+    out.tos[r] = tos;
+    out.inIf[r] = inIf;
+    out.outIf[r] = outIf;
+    out.srcAs[r] = sas;
+    out.dstAs[r] = das;
+    out.dir[r] = dir;
+    return true;
+  }
+
+  /** {@link bytes} for any column layout (a header in another order, or with other columns). */
+  private anyBytes(buf: Buffer, start: number, end: number, out: FlowBatch): boolean {
+    const c = this.cols!;
     let starts = this.starts;
     let n = 1;
     starts[0] = start;
@@ -364,6 +546,9 @@ class NfdumpCsvParser implements LineParser {
   private setColumns(cols: Cols, fields: number): void {
     this.cols = cols;
     this.need = fields;
+    this.plain =
+      fields === NFDUMP_CSV_COLUMNS.length &&
+      Object.entries(DEFAULT_COLS).every(([k, i]) => cols[k as keyof Cols] === i);
     this.wanted = new Uint8Array(fields);
     for (const i of Object.values(cols)) if (i >= 0 && i < fields) this.wanted[i] = 1;
     this.fields = new Array<string>(fields).fill('');
@@ -460,6 +645,116 @@ class NfdumpCsvParser implements LineParser {
     const end = Math.min(teMs + 999, Math.max(teMs, start + durMs));
     return [start, end];
   }
+}
+
+/** Where the field last read by {@link uintAt}, {@link quad} or {@link wide} ends (its comma). */
+let stop = 0;
+
+/** The first comma in `buf[i, end)`; -1 if none. */
+function comma(buf: Buffer, i: number, end: number): number {
+  for (; i < end; i++) if (buf[i] === 44) return i;
+  return -1;
+}
+
+/**
+ * {@link digits} of the field that starts at `s` and ends at a comma before
+ * `end`, read in one pass; the comma's position in {@link stop}. NaN (and
+ * {@link stop} somewhere before the field's end) for anything else.
+ */
+function uintAt(buf: Buffer, s: number, end: number, max: number): number {
+  let v = 0;
+  let i = s;
+  for (; i < end; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+  }
+  stop = i;
+  return i > s && i - s <= 15 && i < end && buf[i] === 44 && v <= max ? v : Number.NaN;
+}
+
+/**
+ * The plain dotted quad (as {@link addrBytes} reads it) of the field that
+ * starts at `s` and ends at a comma before `end`, its comma's position in
+ * {@link stop}; -1 for anything else (then see {@link wide}).
+ */
+function quad(buf: Buffer, s: number, end: number): number {
+  let v = 0;
+  let part = 0;
+  let nd = 0;
+  let dots = 0;
+  for (let i = s; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++nd > 3 || part > 255) return -1;
+    } else if (c === 46 && nd > 0 && dots < 3) {
+      v = v * 256 + part;
+      part = 0;
+      nd = 0;
+      dots++;
+    } else if (c === 44 && dots === 3 && nd > 0) {
+      stop = i;
+      return (v * 256 + part) >>> 0;
+    } else return -1;
+  }
+  return -1;
+}
+
+/** Any other address, as {@link addrBytes} reads it, in the field that starts at `s`; its comma in {@link stop}. */
+function wide(buf: Buffer, s: number, end: number): AddrWords | undefined {
+  const e = comma(buf, s, end);
+  if (e < 0) return undefined;
+  stop = e;
+  return address(buf.toString('latin1', s, e));
+}
+
+/** Writes an address read by {@link quad} (`v4` ≥ 0) or {@link wide} (`w`) at word `j` of a batch column. */
+function putAddr(a: Uint32Array, j: number, v4: number, w: AddrWords | undefined): void {
+  if (w) {
+    a[j] = w[0];
+    a[j + 1] = w[1];
+    a[j + 2] = w[2];
+    a[j + 3] = w[3];
+  } else {
+    a[j] = 0;
+    a[j + 1] = 0;
+    a[j + 2] = 0xffff;
+    a[j + 3] = v4;
+  }
+}
+
+/** A 32-bit view of the ArrayBuffer last given to {@link skipCommas}. */
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let wordsOf: ArrayBufferLike | undefined;
+
+/**
+ * The position just after the `k`-th comma in `buf[i, end)`; -1 if there
+ * are fewer. Counts the commas of 4 bytes at a time (aligned 32-bit words
+ * of the buffer's memory; a byte is a comma exactly when its bit 7 ends up
+ * set below, with no carry between bytes), and finds the last one byte by
+ * byte.
+ */
+function skipCommas(buf: Buffer, i: number, end: number, k: number): number {
+  const base = buf.byteOffset;
+  for (; i < end && ((base + i) & 3) !== 0; i++) if (buf[i] === 44 && --k === 0) return i + 1;
+  if (buf.buffer !== wordsOf) {
+    wordsOf = buf.buffer;
+    words = new Int32Array(wordsOf, 0, wordsOf.byteLength >>> 2);
+  }
+  const last = (base + end) >>> 2; // the words wholly before `end`
+  let w = (base + i) >>> 2;
+  for (; w < last; w++) {
+    const x = words[w]! ^ 0x2c2c2c2c; // a comma byte is now 0
+    const z = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f); // bit 7 of each 0 byte
+    if (z !== 0) {
+      const n = Math.imul((z >>> 7) & 0x01010101, 0x01010101) >>> 24;
+      if (n >= k) break;
+      k -= n;
+    }
+  }
+  for (i = w * 4 - base; i < end; i++) if (buf[i] === 44 && --k === 0) return i + 1;
+  return -1;
 }
 
 /** Plain decimal digits (1 to 15 of them) within [0, max]; NaN otherwise ({@link uint}'s fast path). */
