@@ -166,10 +166,66 @@ function hasFraction(time: string): boolean {
   return time.includes('.');
 }
 
+/** What {@link NfdumpCsvParser.plainLine} does with each of the first 24 columns. */
+const K_SKIP = 0;
+const K_UINT = 1;
+const K_ADDR = 2;
+const K_TIME = 3;
+const K_DUR = 4;
+const K_PORT = 5;
+const K_PROTO = 6;
+const K_FLAGS = 7;
+const K_DIR = 8;
+const columnNo = (name: string) => NFDUMP_CSV_COLUMNS.indexOf(name);
+const F_TS = columnNo('ts');
+const F_TE = columnNo('te');
+const F_TD = columnNo('td');
+const F_SA = columnNo('sa');
+const F_DA = columnNo('da');
+const F_SP = columnNo('sp');
+const F_DP = columnNo('dp');
+const F_PR = columnNo('pr');
+const F_FLG = columnNo('flg');
+const F_STOS = columnNo('stos');
+const F_IPKT = columnNo('ipkt');
+const F_IBYT = columnNo('ibyt');
+const F_IN = columnNo('in');
+const F_OUT = columnNo('out');
+const F_SAS = columnNo('sas');
+const F_DAS = columnNo('das');
+const F_DIR = columnNo('dir');
+const F_NH = columnNo('nh');
+/** The columns up to `nh`, read one by one; the rest up to `ra` are skipped by counting commas. */
+const FRONT = F_NH + 1;
+const KIND = new Uint8Array(FRONT); // K_SKIP unless set below
+/** The largest value of each K_UINT column. */
+const MAX = new Float64Array(FRONT);
+for (const f of [F_TS, F_TE]) KIND[f] = K_TIME;
+KIND[F_TD] = K_DUR;
+for (const f of [F_SA, F_DA, F_NH]) KIND[f] = K_ADDR;
+for (const f of [F_SP, F_DP]) KIND[f] = K_PORT;
+KIND[F_PR] = K_PROTO;
+KIND[F_FLG] = K_FLAGS;
+KIND[F_DIR] = K_DIR;
+for (const [f, max] of [
+  [F_STOS, 255],
+  [F_IPKT, MAX_COUNTER],
+  [F_IBYT, MAX_COUNTER],
+  [F_IN, 0xffffffff],
+  [F_OUT, 0xffffffff],
+  [F_SAS, 0xffffffff],
+  [F_DAS, 0xffffffff],
+] as const) {
+  KIND[f] = K_UINT;
+  MAX[f] = max;
+}
+/** ms per unit of a duration's decimals, by their count. */
+const DECIMAL_MS = [0, 100, 10, 1];
+
 class NfdumpCsvParser implements LineParser {
   private cols: Cols | undefined;
   private need = 0;
-  /** The columns are those of `nfdump -o csv`, in its order: {@link plainBytes} reads the lines. */
+  /** The columns are those of `nfdump -o csv`, in its order: {@link plainLine} reads the lines. */
   private plain = false;
   private summaryLines = 0;
   /** 1 for the columns a flow is read from. */
@@ -218,183 +274,301 @@ class NfdumpCsvParser implements LineParser {
     if (this.summaryLines > 0 || !this.cols || end - start < 20) return false;
     const c0 = buf[start]!;
     if (c0 < 48 || c0 > 57) return false;
-    return this.plain ? this.plainBytes(buf, start, end, out) : this.anyBytes(buf, start, end, out);
+    return this.plain
+      ? this.plainLine(buf, start, end, out, false) === end
+      : this.anyBytes(buf, start, end, out);
   }
 
   /**
-   * {@link bytes} for the 48 columns of `nfdump -o csv` in their order (no
-   * header, or nfdump's own): one pass over the line that reads each field
-   * read as it finds its end, skips the other fields, and counts its way
-   * over the 20 unread middle columns 4 bytes at a time. A line needs at
-   * least 48 fields (more are ignored), so it is enough to find the 3 commas
-   * after `ra` (field 44); a line with fewer fields, or any field the bytes
-   * do not read, goes to the text reader, which says why.
+   * {@link LineParser.lineAt}: the plain lines of nfdump's own 48 columns
+   * (see {@link plainLine}), found and read in one pass; any other line is
+   * left to {@link bytes} and {@link line}.
    */
-  private plainBytes(buf: Buffer, start: number, end: number, out: FlowBatch): boolean {
-    // ts and te: `YYYY-MM-DD hh:mm:ss`, each ended by a comma (second() checks every other byte).
-    if (end - start < 41 || buf[start + 19] !== 44 || buf[start + 39] !== 44) return false;
-    const tsMs = this.second(buf, start, start + 19);
-    const teMs = this.second(buf, start + 20, start + 39);
-    let i = start + 40;
-    let e = comma(buf, i, end);
-    if (e < 0) return false;
-    const durMs = millis(buf, i, e);
-    if (Number.isNaN(tsMs) || Number.isNaN(teMs) || Number.isNaN(durMs)) return false;
-    i = e + 1;
-    // sa, da
-    const src4 = quad(buf, i, end);
-    const srcW = src4 < 0 ? wide(buf, i, end) : undefined;
-    if (src4 < 0 && !srcW) return false;
-    i = stop + 1;
-    const dst4 = quad(buf, i, end);
-    const dstW = dst4 < 0 ? wide(buf, i, end) : undefined;
-    if (dst4 < 0 && !dstW) return false;
-    i = stop + 1;
-    // sp, dp: digits, else an ICMP type.code
-    let sp = uintAt(buf, i, end, 0xffff);
-    if (Number.isNaN(sp)) {
-      e = comma(buf, i, end);
-      if (e < 0) return false;
-      sp = portBytes(buf, i, e);
-      stop = e;
+  lineAt(buf: Buffer, start: number, limit: number, out: FlowBatch): number {
+    if (!this.plain || this.summaryLines > 0) return -1;
+    const c0 = buf[start]!;
+    if (c0 < 48 || c0 > 57) return -1;
+    return this.plainLine(buf, start, limit, out, true);
+  }
+
+  /**
+   * Reads a line of the 48 columns of `nfdump -o csv` in their order (no
+   * header, or nfdump's own) in one pass: each field read is parsed as its
+   * end is found, the other fields are skipped, and the 20 unread middle
+   * columns are counted over 4 bytes at a time. A line needs at least 48
+   * fields (more are ignored), so it is enough to find the 3 commas after
+   * `ra` (field 44). The line starts at `start`; with `lf` it ends at the
+   * first LF before `limit` (a CR before it is in the last field, which is
+   * not read), else it is `buf[start, limit)`. Returns where it ends (the LF,
+   * or `limit`), or -1, leaving `out` untouched, for a line with fewer
+   * fields, a field the bytes do not read, or no LF: the text reader then
+   * reads it and says why.
+   */
+  private plainLine(buf: Buffer, start: number, limit: number, out: FlowBatch, lf: boolean): number {
+    if (buf !== this.viewOf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     }
-    i = stop + 1;
-    let dp = uintAt(buf, i, end, 0xffff);
-    if (Number.isNaN(dp)) {
-      e = comma(buf, i, end);
-      if (e < 0) return false;
-      dp = portBytes(buf, i, e);
-      stop = e;
-    }
-    i = stop + 1;
-    // pr: TCP and UDP here, any other through protocolBytes and the text
-    let pr: number;
-    if (i + 3 < end && buf[i + 3] === 44 && buf[i] === 0x54 && buf[i + 1] === 0x43 && buf[i + 2] === 0x50) {
-      pr = 6;
-      i += 4;
-    } else if (
-      i + 3 < end &&
-      buf[i + 3] === 44 &&
-      buf[i] === 0x55 &&
-      buf[i + 1] === 0x44 &&
-      buf[i + 2] === 0x50
-    ) {
-      pr = 17;
-      i += 4;
-    } else {
-      e = comma(buf, i, end);
-      if (e < 0) return false;
-      pr = protocolBytes(buf, i, e) ?? protocol(buf.toString('latin1', i, e)) ?? Number.NaN;
-      i = e + 1;
-    }
-    // flg: letters and dots, else through the text (hex)
-    let flg = 0;
-    e = i;
-    for (; e < end; e++) {
-      const b = buf[e]!;
-      if (b === 44) break;
-      if (b === 46) continue;
-      const bit = FLAG_BIT[b]!;
-      if (bit === 0) {
-        e = comma(buf, e, end);
-        if (e < 0) return false;
-        flg = tcpFlags(buf.toString('latin1', i, e));
-        break;
+    const view = this.view;
+    const end = limit;
+    // The front fields (0-23) in one loop, each parsed inline (calls are not inlined in a
+    // function this size); a value that needs more goes through the helpers the
+    // generic path uses. Any field that does not read declines the line.
+    const vals = this.vals;
+    let srcW: AddrWords | undefined;
+    let dstW: AddrWords | undefined;
+    let nhW: AddrWords | undefined;
+    let i = start;
+    for (let f = 0; f < FRONT; f++) {
+      const s = i;
+      switch (KIND[f]) {
+        case K_UINT: {
+          if (i + 1 < end && view.getUint16(i, true) === ZERO_COMMA) {
+            vals[f] = 0;
+            i++;
+            break;
+          }
+          let v = 0;
+          for (; i < end; i++) {
+            const d = buf[i]! - 48;
+            if (d < 0 || d > 9) break;
+            v = v * 10 + d;
+          }
+          if (i === s || i - s > 15 || i >= end || buf[i] !== 44 || v > MAX[f]!) return -1;
+          vals[f] = v;
+          break;
+        }
+        case K_SKIP:
+          if (i + 1 < end && view.getUint16(i, true) === ZERO_COMMA) {
+            i++;
+            break;
+          }
+          i = comma(buf, i, end);
+          if (i < 0) return -1;
+          break;
+        case K_ADDR: {
+          // A plain dotted quad (as addrBytes reads it), else the text through address().
+          let v = 0;
+          let part = 0;
+          let nd = 0;
+          let dots = 0;
+          for (; i < end; i++) {
+            const c = buf[i]!;
+            if (c >= 48 && c <= 57) {
+              part = part * 10 + (c - 48);
+              if (++nd > 3 || part > 255) break;
+            } else if (c === 46 && nd > 0 && dots < 3) {
+              v = v * 256 + part;
+              part = 0;
+              nd = 0;
+              dots++;
+            } else break;
+          }
+          if (i < end && buf[i] === 44 && dots === 3 && nd > 0) {
+            vals[f] = (v * 256 + part) >>> 0;
+            break;
+          }
+          const w = wide(buf, s, end);
+          if (!w) return -1;
+          if (f === F_SA) srcW = w;
+          else if (f === F_DA) dstW = w;
+          else nhW = w;
+          i = stop;
+          break;
+        }
+        case K_TIME: {
+          // `YYYY-MM-DD hh:mm:ss` exactly, as second() reads it.
+          if (i + 19 >= end || buf[i + 19] !== 44) return -1;
+          let ms: number;
+          if (
+            view.getInt32(i, true) === this.minute0 &&
+            view.getInt32(i + 4, true) === this.minute1 &&
+            view.getInt32(i + 8, true) === this.minute2 &&
+            view.getInt32(i + 12, true) === this.minute3
+          ) {
+            // The minute of the last time read: only `:ss` is new.
+            const a = buf[i + 17]! - 48;
+            const b = buf[i + 18]! - 48;
+            if (buf[i + 16] !== 58 || a < 0 || a > 9 || b < 0 || b > 9 || a * 10 + b > 60) return -1;
+            ms = this.minuteMs + (a * 10 + b) * 1000;
+          } else {
+            ms = this.second(buf, i, i + 19);
+            if (Number.isNaN(ms)) return -1;
+            this.minute0 = view.getInt32(i, true);
+            this.minute1 = view.getInt32(i + 4, true);
+            this.minute2 = view.getInt32(i + 8, true);
+            this.minute3 = view.getInt32(i + 12, true);
+            this.minuteMs = ms - (buf[i + 17]! - 48) * 10_000 - (buf[i + 18]! - 48) * 1000;
+          }
+          vals[f] = ms;
+          i += 19;
+          break;
+        }
+        case K_DUR: {
+          // Seconds with up to 3 decimals, as millis() reads them.
+          let v = 0;
+          let c = 0;
+          for (; i < end; i++) {
+            c = buf[i]!;
+            if (c === 46 || c === 44) break;
+            const d = c - 48;
+            if (d < 0 || d > 9) return -1;
+            v = v * 10 + d;
+          }
+          if (i === s || i - s > 12 || i >= end) return -1;
+          if (c === 46) {
+            const fs = ++i;
+            let frac = 0;
+            for (; i < end; i++) {
+              c = buf[i]!;
+              if (c === 44) break;
+              const d = c - 48;
+              if (d < 0 || d > 9) return -1;
+              frac = frac * 10 + d;
+            }
+            if (i - fs < 1 || i - fs > 3 || i >= end) return -1;
+            vals[f] = v * 1000 + frac * DECIMAL_MS[i - fs]!;
+          } else vals[f] = v * 1000;
+          break;
+        }
+        case K_PORT: {
+          let v = 0;
+          for (; i < end; i++) {
+            const d = buf[i]! - 48;
+            if (d < 0 || d > 9) break;
+            v = v * 10 + d;
+          }
+          if (i > s && i - s <= 15 && i < end && buf[i] === 44 && v <= 0xffff) {
+            vals[f] = v;
+            break;
+          }
+          const e = comma(buf, s, end); // an ICMP type.code
+          if (e < 0) return -1;
+          vals[f] = portBytes(buf, s, e);
+          i = e;
+          break;
+        }
+        case K_PROTO: {
+          if (i + 3 < end && buf[i + 3] === 44 && buf[i + 2] === 0x50) {
+            if (buf[i] === 0x54 && buf[i + 1] === 0x43) {
+              vals[f] = 6; // TCP
+              i += 3;
+              break;
+            }
+            if (buf[i] === 0x55 && buf[i + 1] === 0x44) {
+              vals[f] = 17; // UDP
+              i += 3;
+              break;
+            }
+          }
+          const e = comma(buf, s, end);
+          if (e < 0) return -1;
+          vals[f] = protocolBytes(buf, s, e) ?? protocol(buf.toString('latin1', s, e)) ?? Number.NaN;
+          i = e;
+          break;
+        }
+        case K_FLAGS: {
+          // Letters and dots, else the text (hex) through tcpFlags().
+          let v = 0;
+          for (; i < end; i++) {
+            const c = buf[i]!;
+            if (c === 44) break;
+            if (c === 46) continue;
+            const bit = FLAG_BIT[c]!;
+            if (bit === 0) {
+              i = comma(buf, i, end);
+              if (i < 0) return -1;
+              v = tcpFlags(buf.toString('latin1', s, i));
+              break;
+            }
+            v |= bit;
+          }
+          if (i >= end) return -1;
+          vals[f] = v;
+          break;
+        }
+        case K_DIR: {
+          if (i + 1 < end && buf[i + 1] === 44 && (buf[i] === 73 || buf[i] === 69)) {
+            vals[f] = buf[i] === 73 ? 0 : 1; // I, E
+            i++;
+            break;
+          }
+          let v = 0;
+          for (; i < end; i++) {
+            const d = buf[i]! - 48;
+            if (d < 0 || d > 9) break;
+            v = v * 10 + d;
+          }
+          if (i === s || i - s > 15 || i >= end || buf[i] !== 44 || v > 255) return -1;
+          vals[f] = v;
+          break;
+        }
       }
-      flg |= bit;
+      i++; // past the comma
     }
-    if (e >= end) return false;
-    i = e + 1;
-    // fwd (skipped), stos, ipkt, ibyt
-    i = comma(buf, i, end) + 1;
-    if (i === 0) return false;
-    const tos = uintAt(buf, i, end, 255);
-    i = stop + 1;
-    const pkt = uintAt(buf, i, end, MAX_COUNTER);
-    i = stop + 1;
-    const byt = uintAt(buf, i, end, MAX_COUNTER);
-    i = stop + 1;
-    // opkt, obyt (skipped), in, out, sas, das
-    i = comma(buf, i, end) + 1;
-    if (i === 0) return false;
-    i = comma(buf, i, end) + 1;
-    if (i === 0) return false;
-    const inIf = uintAt(buf, i, end, 0xffffffff);
-    i = stop + 1;
-    const outIf = uintAt(buf, i, end, 0xffffffff);
-    i = stop + 1;
-    const sas = uintAt(buf, i, end, 0xffffffff);
-    i = stop + 1;
-    const das = uintAt(buf, i, end, 0xffffffff);
-    i = stop + 1;
-    // smk, dmk, dtos (skipped), dir
-    for (let k = 0; k < 3; k++) {
-      i = comma(buf, i, end) + 1;
-      if (i === 0) return false;
-    }
-    let dir: number;
-    if (i + 1 < end && buf[i + 1] === 44 && (buf[i] === 73 || buf[i] === 69)) {
-      dir = buf[i] === 73 ? 0 : 1; // I, E
-      stop = i + 1;
-    } else dir = uintAt(buf, i, end, 255);
-    i = stop + 1;
-    // NaN in any: `>= 0` is false.
-    if (
-      !(
-        sp >= 0 &&
-        dp >= 0 &&
-        pr >= 0 &&
-        flg >= 0 &&
-        pkt >= 0 &&
-        byt >= 0 &&
-        tos >= 0 &&
-        inIf >= 0 &&
-        outIf >= 0 &&
-        sas >= 0 &&
-        das >= 0 &&
-        dir >= 0
-      )
-    )
-      return false;
-    // nh
-    const nh4 = quad(buf, i, end);
-    const nhW = nh4 < 0 ? wide(buf, i, end) : undefined;
-    if (nh4 < 0 && !nhW) return false;
-    i = stop + 1;
+    const sp = vals[F_SP]!;
+    const dp = vals[F_DP]!;
+    const pr = vals[F_PR]!;
+    const flg = vals[F_FLG]!;
+    // NaN from a helper: `>= 0` is false.
+    if (!(sp >= 0 && dp >= 0 && pr >= 0 && flg >= 0)) return -1;
     // nhb .. al (20 fields, skipped), ra, and the 3 fields after it
-    i = skipCommas(buf, i, end, 20);
-    if (i < 0) return false;
+    i = skipCommas(buf, view, i, end, 20);
+    if (i < 0) return -1;
     const ra4 = quad(buf, i, end);
     const raW = ra4 < 0 ? wide(buf, i, end) : undefined;
-    if (ra4 < 0 && !raW) return false;
+    if (ra4 < 0 && !raW) return -1;
     i = comma(buf, stop + 1, end);
-    if (i < 0 || comma(buf, i + 1, end) < 0) return false;
+    if (i >= 0) i = comma(buf, i + 1, end);
+    if (i < 0) return -1;
+    const last = lf ? lineFeed(buf, view, i + 1, end) : end;
+    if (last < 0) return -1;
 
     // As in times(): whole seconds, the earliest start consistent with both and the duration.
+    const tsMs = vals[F_TS]!;
+    const teMs = vals[F_TE]!;
+    const durMs = vals[F_TD]!;
+    if (Number.isNaN(tsMs) || Number.isNaN(teMs)) return -1;
     const lead = Math.min(999, Math.max(0, teMs - tsMs - durMs));
     const first = tsMs + lead;
     const r = out.add();
     out.ts[r] = first;
     out.te[r] = Math.min(teMs + 999, Math.max(teMs, first + durMs));
     const j = r * 4;
-    putAddr(out.src, j, src4, srcW);
-    putAddr(out.dst, j, dst4, dstW);
-    putAddr(out.nexthop, j, nh4, nhW);
+    putAddr(out.src, j, vals[F_SA]!, srcW);
+    putAddr(out.dst, j, vals[F_DA]!, dstW);
+    putAddr(out.nexthop, j, vals[F_NH]!, nhW);
     putAddr(out.exporter, j, ra4, raW);
     out.sport[r] = sp;
     out.dport[r] = dp;
     out.proto[r] = pr;
     out.flags[r] = flg;
-    out.packets[r] = pkt;
-    out.bytes[r] = byt;
-    out.tos[r] = tos;
-    out.inIf[r] = inIf;
-    out.outIf[r] = outIf;
-    out.srcAs[r] = sas;
-    out.dstAs[r] = das;
-    out.dir[r] = dir;
-    return true;
+    out.packets[r] = vals[F_IPKT]!;
+    out.bytes[r] = vals[F_IBYT]!;
+    out.tos[r] = vals[F_STOS]!;
+    out.inIf[r] = vals[F_IN]!;
+    out.outIf[r] = vals[F_OUT]!;
+    out.srcAs[r] = vals[F_SAS]!;
+    out.dstAs[r] = vals[F_DAS]!;
+    out.dir[r] = vals[F_DIR]!;
+    return last;
   }
+
+  /** The values of the front fields of the line being read by {@link plainLine}, by column. */
+  private vals = new Float64Array(FRONT);
+  /** A view of the buffer last read by {@link plainLine}, for reading 2 or 4 bytes at once. */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private viewOf: Buffer | undefined;
+  /**
+   * The first 16 bytes (`YYYY-MM-DD hh:mm`) of the last time {@link second}
+   * read in {@link plainLine}, as 4 words, and that minute's instant: a time
+   * in the same minute needs its seconds only.
+   */
+  private minute0 = 0;
+  private minute1 = 0;
+  private minute2 = 0;
+  private minute3 = 0;
+  private minuteMs = Number.NaN;
 
   /** {@link bytes} for any column layout (a header in another order, or with other columns). */
   private anyBytes(buf: Buffer, start: number, end: number, out: FlowBatch): boolean {
@@ -647,30 +821,20 @@ class NfdumpCsvParser implements LineParser {
   }
 }
 
-/** Where the field last read by {@link uintAt}, {@link quad} or {@link wide} ends (its comma). */
+/** Where the field last read by {@link quad} or {@link wide} ends (its comma). */
 let stop = 0;
 
-/** The first comma in `buf[i, end)`; -1 if none. */
-function comma(buf: Buffer, i: number, end: number): number {
-  for (; i < end; i++) if (buf[i] === 44) return i;
-  return -1;
-}
+/** `0,` read as a little-endian 16-bit word: the commonest field. */
+const ZERO_COMMA = 0x2c30;
 
-/**
- * {@link digits} of the field that starts at `s` and ends at a comma before
- * `end`, read in one pass; the comma's position in {@link stop}. NaN (and
- * {@link stop} somewhere before the field's end) for anything else.
- */
-function uintAt(buf: Buffer, s: number, end: number, max: number): number {
-  let v = 0;
-  let i = s;
+/** The first comma in `buf[i, end)`; -1 if none, or if a line feed comes first (the line ends there). */
+function comma(buf: Buffer, i: number, end: number): number {
   for (; i < end; i++) {
-    const d = buf[i]! - 48;
-    if (d < 0 || d > 9) break;
-    v = v * 10 + d;
+    const c = buf[i];
+    if (c === 44) return i;
+    if (c === 10) return -1;
   }
-  stop = i;
-  return i > s && i - s <= 15 && i < end && buf[i] === 44 && v <= max ? v : Number.NaN;
+  return -1;
 }
 
 /**
@@ -724,36 +888,63 @@ function putAddr(a: Uint32Array, j: number, v4: number, w: AddrWords | undefined
   }
 }
 
-/** A 32-bit view of the ArrayBuffer last given to {@link skipCommas}. */
-let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
-let wordsOf: ArrayBufferLike | undefined;
+/** Bit 7 of each byte of `x` that is 0, and no other bit (no carry between bytes). */
+function zeroBytes(x: number): number {
+  return ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | 0 | x | 0x7f7f7f7f);
+}
 
 /**
  * The position just after the `k`-th comma in `buf[i, end)`; -1 if there
- * are fewer. Counts the commas of 4 bytes at a time (aligned 32-bit words
- * of the buffer's memory; a byte is a comma exactly when its bit 7 ends up
- * set below, with no carry between bytes), and finds the last one byte by
- * byte.
+ * are fewer, or a line feed comes first. Counts the commas 4 bytes at a
+ * time, and finds the last one byte by byte. `view` is a DataView of `buf`.
  */
-function skipCommas(buf: Buffer, i: number, end: number, k: number): number {
-  const base = buf.byteOffset;
-  for (; i < end && ((base + i) & 3) !== 0; i++) if (buf[i] === 44 && --k === 0) return i + 1;
-  if (buf.buffer !== wordsOf) {
-    wordsOf = buf.buffer;
-    words = new Int32Array(wordsOf, 0, wordsOf.byteLength >>> 2);
+function skipCommas(buf: Buffer, view: DataView, i: number, end: number, k: number): number {
+  // 16 bytes a turn while no line feed is among them and fewer than k commas are.
+  for (; i + 16 <= end; i += 16) {
+    const w0 = view.getInt32(i, true);
+    const w1 = view.getInt32(i + 4, true);
+    const w2 = view.getInt32(i + 8, true);
+    const w3 = view.getInt32(i + 12, true);
+    if (
+      (zeroBytes(w0 ^ 0x0a0a0a0a) |
+        zeroBytes(w1 ^ 0x0a0a0a0a) |
+        zeroBytes(w2 ^ 0x0a0a0a0a) |
+        zeroBytes(w3 ^ 0x0a0a0a0a)) !==
+      0
+    )
+      break;
+    const ones =
+      ((zeroBytes(w0 ^ 0x2c2c2c2c) >>> 7) & 0x01010101) +
+      ((zeroBytes(w1 ^ 0x2c2c2c2c) >>> 7) & 0x01010101) +
+      ((zeroBytes(w2 ^ 0x2c2c2c2c) >>> 7) & 0x01010101) +
+      ((zeroBytes(w3 ^ 0x2c2c2c2c) >>> 7) & 0x01010101);
+    const n = Math.imul(ones, 0x01010101) >>> 24;
+    if (n >= k) break;
+    k -= n;
   }
-  const last = (base + end) >>> 2; // the words wholly before `end`
-  let w = (base + i) >>> 2;
-  for (; w < last; w++) {
-    const x = words[w]! ^ 0x2c2c2c2c; // a comma byte is now 0
-    const z = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f); // bit 7 of each 0 byte
+  for (; i + 4 <= end; i += 4) {
+    const w = view.getInt32(i, true);
+    if (zeroBytes(w ^ 0x0a0a0a0a) !== 0) break; // a line feed: look byte by byte
+    const z = zeroBytes(w ^ 0x2c2c2c2c);
     if (z !== 0) {
       const n = Math.imul((z >>> 7) & 0x01010101, 0x01010101) >>> 24;
       if (n >= k) break;
       k -= n;
     }
   }
-  for (i = w * 4 - base; i < end; i++) if (buf[i] === 44 && --k === 0) return i + 1;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c === 44) {
+      if (--k === 0) return i + 1;
+    } else if (c === 10) return -1;
+  }
+  return -1;
+}
+
+/** The first line feed in `buf[i, end)`, 4 bytes at a time; -1 if none. `view` is a DataView of `buf`. */
+function lineFeed(buf: Buffer, view: DataView, i: number, end: number): number {
+  for (; i + 4 <= end; i += 4) if (zeroBytes(view.getInt32(i, true) ^ 0x0a0a0a0a) !== 0) break;
+  for (; i < end; i++) if (buf[i] === 10) return i;
   return -1;
 }
 
