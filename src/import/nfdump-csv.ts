@@ -198,12 +198,15 @@ const F_NH = columnNo('nh');
 /** The columns up to `nh`, read one by one; the rest up to `ra` are skipped by counting commas. */
 const FRONT = F_NH + 1;
 const KIND = new Uint8Array(FRONT); // K_SKIP unless set below
-/** The largest value of each K_UINT column. */
+/** The largest value of each K_UINT and K_PORT column. */
 const MAX = new Float64Array(FRONT);
 for (const f of [F_TS, F_TE]) KIND[f] = K_TIME;
 KIND[F_TD] = K_DUR;
 for (const f of [F_SA, F_DA, F_NH]) KIND[f] = K_ADDR;
-for (const f of [F_SP, F_DP]) KIND[f] = K_PORT;
+for (const f of [F_SP, F_DP]) {
+  KIND[f] = K_PORT;
+  MAX[f] = 0xffff;
+}
 KIND[F_PR] = K_PROTO;
 KIND[F_FLG] = K_FLAGS;
 KIND[F_DIR] = K_DIR;
@@ -219,6 +222,10 @@ for (const [f, max] of [
   KIND[f] = K_UINT;
   MAX[f] = max;
 }
+/** The first column of the run that {@link NfdumpCsvParser.plainLine} compares with the last line's (`smk`). */
+const F_MEMO = columnNo('smk');
+/** The longest such run remembered, in bytes (nfdump prints about 230). */
+const MEMO_MAX = 512;
 /** ms per unit of a duration's decimals, by their count. */
 const DECIMAL_MS = [0, 100, 10, 1];
 
@@ -311,21 +318,32 @@ class NfdumpCsvParser implements LineParser {
     }
     const view = this.view;
     const end = limit;
-    // The front fields (0-23) in one loop, each parsed inline (calls are not inlined in a
-    // function this size); a value that needs more goes through the helpers the
-    // generic path uses. Any field that does not read declines the line.
+    // The front fields (0-23) in one loop, each parsed inline in its common
+    // form; any other form goes to slowField() (one call, so that the code
+    // compiled for this loop stays small and is not thrown away each time
+    // a new kind of value first turns up). Any field that does not read
+    // declines the line.
     const vals = this.vals;
     let srcW: AddrWords | undefined;
     let dstW: AddrWords | undefined;
     let nhW: AddrWords | undefined;
+    let memoFrom = -1; // where fields smk.. start, when not as in the memo
     let i = start;
     for (let f = 0; f < FRONT; f++) {
       const s = i;
+      if (f === F_MEMO) {
+        const m = this.memoLen;
+        if (m > 0 && i + m <= end && sameBytes(view, i, this.memoView, m)) break;
+        memoFrom = i;
+      }
+      let ok = false;
       switch (KIND[f]) {
-        case K_UINT: {
+        case K_UINT:
+        case K_PORT: {
           if (i + 1 < end && view.getUint16(i, true) === ZERO_COMMA) {
             vals[f] = 0;
             i++;
+            ok = true;
             break;
           }
           let v = 0;
@@ -334,20 +352,24 @@ class NfdumpCsvParser implements LineParser {
             if (d < 0 || d > 9) break;
             v = v * 10 + d;
           }
-          if (i === s || i - s > 15 || i >= end || buf[i] !== 44 || v > MAX[f]!) return -1;
-          vals[f] = v;
+          if (i > s && i - s <= 15 && i < end && buf[i] === 44 && v <= MAX[f]!) {
+            vals[f] = v;
+            ok = true;
+          }
           break;
         }
         case K_SKIP:
           if (i + 1 < end && view.getUint16(i, true) === ZERO_COMMA) {
             i++;
+            ok = true;
             break;
           }
           i = comma(buf, i, end);
           if (i < 0) return -1;
+          ok = true;
           break;
         case K_ADDR: {
-          // A plain dotted quad (as addrBytes reads it), else the text through address().
+          // A plain dotted quad (as addrBytes reads it).
           let v = 0;
           let part = 0;
           let nd = 0;
@@ -366,14 +388,8 @@ class NfdumpCsvParser implements LineParser {
           }
           if (i < end && buf[i] === 44 && dots === 3 && nd > 0) {
             vals[f] = (v * 256 + part) >>> 0;
-            break;
+            ok = true;
           }
-          const w = wide(buf, s, end);
-          if (!w) return -1;
-          if (f === F_SA) srcW = w;
-          else if (f === F_DA) dstW = w;
-          else nhW = w;
-          i = stop;
           break;
         }
         case K_TIME: {
@@ -402,6 +418,7 @@ class NfdumpCsvParser implements LineParser {
           }
           vals[f] = ms;
           i += 19;
+          ok = true;
           break;
         }
         case K_DUR: {
@@ -429,80 +446,57 @@ class NfdumpCsvParser implements LineParser {
             if (i - fs < 1 || i - fs > 3 || i >= end) return -1;
             vals[f] = v * 1000 + frac * DECIMAL_MS[i - fs]!;
           } else vals[f] = v * 1000;
+          ok = true;
           break;
         }
-        case K_PORT: {
-          let v = 0;
-          for (; i < end; i++) {
-            const d = buf[i]! - 48;
-            if (d < 0 || d > 9) break;
-            v = v * 10 + d;
-          }
-          if (i > s && i - s <= 15 && i < end && buf[i] === 44 && v <= 0xffff) {
-            vals[f] = v;
-            break;
-          }
-          const e = comma(buf, s, end); // an ICMP type.code
-          if (e < 0) return -1;
-          vals[f] = portBytes(buf, s, e);
-          i = e;
-          break;
-        }
-        case K_PROTO: {
+        case K_PROTO:
           if (i + 3 < end && buf[i + 3] === 44 && buf[i + 2] === 0x50) {
             if (buf[i] === 0x54 && buf[i + 1] === 0x43) {
               vals[f] = 6; // TCP
               i += 3;
-              break;
-            }
-            if (buf[i] === 0x55 && buf[i + 1] === 0x44) {
+              ok = true;
+            } else if (buf[i] === 0x55 && buf[i + 1] === 0x44) {
               vals[f] = 17; // UDP
               i += 3;
-              break;
+              ok = true;
             }
           }
-          const e = comma(buf, s, end);
-          if (e < 0) return -1;
-          vals[f] = protocolBytes(buf, s, e) ?? protocol(buf.toString('latin1', s, e)) ?? Number.NaN;
-          i = e;
           break;
-        }
         case K_FLAGS: {
-          // Letters and dots, else the text (hex) through tcpFlags().
+          // Letters and dots.
           let v = 0;
           for (; i < end; i++) {
             const c = buf[i]!;
             if (c === 44) break;
             if (c === 46) continue;
             const bit = FLAG_BIT[c]!;
-            if (bit === 0) {
-              i = comma(buf, i, end);
-              if (i < 0) return -1;
-              v = tcpFlags(buf.toString('latin1', s, i));
-              break;
-            }
+            if (bit === 0) break;
             v |= bit;
           }
-          if (i >= end) return -1;
-          vals[f] = v;
+          if (i < end && buf[i] === 44) {
+            vals[f] = v;
+            ok = true;
+          }
           break;
         }
-        case K_DIR: {
+        case K_DIR:
           if (i + 1 < end && buf[i + 1] === 44 && (buf[i] === 73 || buf[i] === 69)) {
             vals[f] = buf[i] === 73 ? 0 : 1; // I, E
             i++;
-            break;
+            ok = true;
           }
-          let v = 0;
-          for (; i < end; i++) {
-            const d = buf[i]! - 48;
-            if (d < 0 || d > 9) break;
-            v = v * 10 + d;
-          }
-          if (i === s || i - s > 15 || i >= end || buf[i] !== 44 || v > 255) return -1;
-          vals[f] = v;
           break;
+      }
+      if (!ok) {
+        const v = this.slowField(f, buf, s, end);
+        if (Number.isNaN(v)) return -1;
+        vals[f] = v;
+        if (v < 0) {
+          if (f === F_SA) srcW = this.slowW;
+          else if (f === F_DA) dstW = this.slowW;
+          else nhW = this.slowW;
         }
+        i = stop;
       }
       i++; // past the comma
     }
@@ -512,16 +506,17 @@ class NfdumpCsvParser implements LineParser {
     const flg = vals[F_FLG]!;
     // NaN from a helper: `>= 0` is false.
     if (!(sp >= 0 && dp >= 0 && pr >= 0 && flg >= 0)) return -1;
-    // nhb .. al (20 fields, skipped), ra, and the 3 fields after it
-    i = skipCommas(buf, view, i, end, 20);
-    if (i < 0) return -1;
-    const ra4 = quad(buf, i, end);
-    const raW = ra4 < 0 ? wide(buf, i, end) : undefined;
-    if (ra4 < 0 && !raW) return -1;
-    i = comma(buf, stop + 1, end);
-    if (i >= 0) i = comma(buf, i + 1, end);
-    if (i < 0) return -1;
-    const last = lf ? lineFeed(buf, view, i + 1, end) : end;
+    if (memoFrom < 0) {
+      // smk .. exid as in the memo: the same values, and tr starts after them.
+      vals[F_DIR] = this.memoDir;
+      vals[F_NH] = this.memoNh4;
+      nhW = this.memoNhW;
+      i += this.memoLen;
+    } else {
+      i = this.tail(buf, view, i, end, memoFrom, nhW);
+      if (i < 0) return -1;
+    }
+    const last = lf ? lineFeed(buf, view, i, end) : end;
     if (last < 0) return -1;
 
     // As in times(): whole seconds, the earliest start consistent with both and the duration.
@@ -538,7 +533,7 @@ class NfdumpCsvParser implements LineParser {
     putAddr(out.src, j, vals[F_SA]!, srcW);
     putAddr(out.dst, j, vals[F_DA]!, dstW);
     putAddr(out.nexthop, j, vals[F_NH]!, nhW);
-    putAddr(out.exporter, j, ra4, raW);
+    putAddr(out.exporter, j, this.memoRa4, this.memoRaW);
     out.sport[r] = sp;
     out.dport[r] = dp;
     out.proto[r] = pr;
@@ -554,8 +549,96 @@ class NfdumpCsvParser implements LineParser {
     return last;
   }
 
+  /**
+   * A front field of {@link plainLine} not in its common form, read by the
+   * helpers the generic path uses; the comma that ends it in {@link stop}.
+   * NaN: it does not read (the line is declined). An address that is not a
+   * plain dotted quad is -1, its words in {@link slowW}.
+   */
+  private slowField(f: number, buf: Buffer, s: number, end: number): number {
+    const e = comma(buf, s, end);
+    if (e < 0) return Number.NaN;
+    stop = e;
+    switch (KIND[f]) {
+      case K_PORT:
+        return portBytes(buf, s, e); // an ICMP type.code
+      case K_ADDR: {
+        const w = address(buf.toString('latin1', s, e));
+        if (!w) return Number.NaN;
+        this.slowW = w;
+        return -1;
+      }
+      case K_PROTO:
+        return protocolBytes(buf, s, e) ?? protocol(buf.toString('latin1', s, e)) ?? Number.NaN;
+      case K_FLAGS:
+        return tcpFlags(buf.toString('latin1', s, e)); // hex
+      case K_DIR:
+        return digits(buf, s, e, 255);
+      default:
+        return Number.NaN; // a count: plain digits only
+    }
+  }
+
+  /** The address words of the last address {@link slowField} read. */
+  private slowW: AddrWords | undefined;
+
+  /**
+   * Fields `nhb` to `exid` of a line whose fields from `smk` (at `from`) are
+   * not those of the memo: skips the 20 unread ones, reads `ra`, and finds
+   * the 2 fields after it; returns where `tr` starts (-1: the line does
+   * not read), having put the bytes from `from` and their values (`dir`,
+   * `nh` as read, `ra`) in the memo.
+   */
+  private tail(
+    buf: Buffer,
+    view: DataView,
+    i: number,
+    end: number,
+    from: number,
+    nhW: AddrWords | undefined,
+  ): number {
+    i = skipCommas(buf, view, i, end, 20);
+    if (i < 0) return -1;
+    let ra4 = quad(buf, i, end);
+    let raW: AddrWords | undefined;
+    if (ra4 < 0) {
+      raW = wide(buf, i, end);
+      if (!raW) return -1;
+      ra4 = -1;
+    }
+    i = comma(buf, stop + 1, end);
+    if (i >= 0) i = comma(buf, i + 1, end);
+    if (i < 0) return -1;
+    i++; // tr
+    // These bytes read as these values: remember them for the next line.
+    const m = i - from;
+    this.memoLen = m <= MEMO_MAX ? m : 0;
+    if (m <= MEMO_MAX) buf.copy(this.memoBytes, 0, from, i);
+    this.memoDir = this.vals[F_DIR]!;
+    this.memoNh4 = this.vals[F_NH]!;
+    this.memoNhW = nhW;
+    this.memoRa4 = ra4;
+    this.memoRaW = raW;
+    return i;
+  }
+
   /** The values of the front fields of the line being read by {@link plainLine}, by column. */
   private vals = new Float64Array(FRONT);
+  /**
+   * The bytes of fields `smk` to `exid` (19-46, each with its comma) of the
+   * last line {@link plainLine} read them from, and what they read as: in
+   * most files these columns (masks, next hop, VLANs, MACs, MPLS, latencies,
+   * exporter) are the same line after line, so one compare of the bytes
+   * stands for reading them. 0 bytes: none.
+   */
+  private memoBytes = Buffer.alloc(MEMO_MAX);
+  private memoView = new DataView(this.memoBytes.buffer, this.memoBytes.byteOffset, MEMO_MAX);
+  private memoLen = 0;
+  private memoDir = 0;
+  private memoNh4 = 0;
+  private memoNhW: AddrWords | undefined;
+  private memoRa4 = 0;
+  private memoRaW: AddrWords | undefined;
   /** A view of the buffer last read by {@link plainLine}, for reading 2 or 4 bytes at once. */
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private viewOf: Buffer | undefined;
@@ -823,6 +906,22 @@ class NfdumpCsvParser implements LineParser {
 
 /** Where the field last read by {@link quad} or {@link wide} ends (its comma). */
 let stop = 0;
+
+/** Whether `view[i, i + m)` holds the bytes of `memo[0, m)`. */
+function sameBytes(view: DataView, i: number, memo: DataView, m: number): boolean {
+  let k = 0;
+  for (; k + 16 <= m; k += 16) {
+    if (
+      view.getInt32(i + k, true) !== memo.getInt32(k, true) ||
+      view.getInt32(i + k + 4, true) !== memo.getInt32(k + 4, true) ||
+      view.getInt32(i + k + 8, true) !== memo.getInt32(k + 8, true) ||
+      view.getInt32(i + k + 12, true) !== memo.getInt32(k + 12, true)
+    )
+      return false;
+  }
+  for (; k < m; k++) if (view.getUint8(i + k) !== memo.getUint8(k)) return false;
+  return true;
+}
 
 /** `0,` read as a little-endian 16-bit word: the commonest field. */
 const ZERO_COMMA = 0x2c30;
