@@ -333,7 +333,7 @@ class NfdumpCsvParser implements LineParser {
       const s = i;
       if (f === F_MEMO) {
         const m = this.memoLen;
-        if (m > 0 && i + m <= end && sameBytes(view, i, this.memoView, m)) break;
+        if (m > 0 && i + m <= end && sameBytes(view, i, this.memoWords, this.memoTail, m)) break;
         memoFrom = i;
       }
       let ok = false;
@@ -349,7 +349,7 @@ class NfdumpCsvParser implements LineParser {
           let v = 0;
           for (; i < end; i++) {
             const d = buf[i]! - 48;
-            if (d < 0 || d > 9) break;
+            if (d >>> 0 > 9) break;
             v = v * 10 + d;
           }
           if (i > s && i - s <= 15 && i < end && buf[i] === 44 && v <= MAX[f]!) {
@@ -369,24 +369,24 @@ class NfdumpCsvParser implements LineParser {
           ok = true;
           break;
         case K_ADDR: {
-          // A plain dotted quad (as addrBytes reads it).
+          // A plain dotted quad (as addrBytes reads it): 4 parts of 1 to 3 digits, each ≤ 255.
           let v = 0;
           let part = 0;
-          let nd = 0;
+          let from = i; // where the part starts
           let dots = 0;
           for (; i < end; i++) {
-            const c = buf[i]!;
-            if (c >= 48 && c <= 57) {
-              part = part * 10 + (c - 48);
-              if (++nd > 3 || part > 255) break;
-            } else if (c === 46 && nd > 0 && dots < 3) {
-              v = v * 256 + part;
-              part = 0;
-              nd = 0;
-              dots++;
-            } else break;
+            const d = buf[i]! - 48;
+            if (d >>> 0 <= 9) {
+              part = part * 10 + d;
+              continue;
+            }
+            if (d !== -2 || dots === 3 || i === from || i - from > 3 || part > 255) break; // not a `.` ending a part
+            v = v * 256 + part;
+            part = 0;
+            from = i + 1;
+            dots++;
           }
-          if (i < end && buf[i] === 44 && dots === 3 && nd > 0) {
+          if (i < end && buf[i] === 44 && dots === 3 && i > from && i - from <= 3 && part <= 255) {
             vals[f] = (v * 256 + part) >>> 0;
             ok = true;
           }
@@ -613,7 +613,7 @@ class NfdumpCsvParser implements LineParser {
     // These bytes read as these values: remember them for the next line.
     const m = i - from;
     this.memoLen = m <= MEMO_MAX ? m : 0;
-    if (m <= MEMO_MAX) buf.copy(this.memoBytes, 0, from, i);
+    if (m <= MEMO_MAX) remember(view, from, this.memoWords, this.memoTail, m);
     this.memoDir = this.vals[F_DIR]!;
     this.memoNh4 = this.vals[F_NH]!;
     this.memoNhW = nhW;
@@ -631,8 +631,8 @@ class NfdumpCsvParser implements LineParser {
    * exporter) are the same line after line, so one compare of the bytes
    * stands for reading them. 0 bytes: none.
    */
-  private memoBytes = Buffer.alloc(MEMO_MAX);
-  private memoView = new DataView(this.memoBytes.buffer, this.memoBytes.byteOffset, MEMO_MAX);
+  private memoWords = new Int32Array(MEMO_MAX / 4);
+  private memoTail = new Uint8Array(MEMO_MAX);
   private memoLen = 0;
   private memoDir = 0;
   private memoNh4 = 0;
@@ -907,20 +907,33 @@ class NfdumpCsvParser implements LineParser {
 /** Where the field last read by {@link quad} or {@link wide} ends (its comma). */
 let stop = 0;
 
-/** Whether `view[i, i + m)` holds the bytes of `memo[0, m)`. */
-function sameBytes(view: DataView, i: number, memo: DataView, m: number): boolean {
+/**
+ * Whether `view[i, i + m)` holds the bytes of a memo of `m` bytes: its
+ * whole 32-bit words as read by {@link remember} in `words`, the bytes
+ * after them in `tail`.
+ */
+function sameBytes(view: DataView, i: number, words: Int32Array, tail: Uint8Array, m: number): boolean {
   let k = 0;
   for (; k + 16 <= m; k += 16) {
+    const w = k >> 2;
     if (
-      view.getInt32(i + k, true) !== memo.getInt32(k, true) ||
-      view.getInt32(i + k + 4, true) !== memo.getInt32(k + 4, true) ||
-      view.getInt32(i + k + 8, true) !== memo.getInt32(k + 8, true) ||
-      view.getInt32(i + k + 12, true) !== memo.getInt32(k + 12, true)
+      view.getInt32(i + k, true) !== words[w] ||
+      view.getInt32(i + k + 4, true) !== words[w + 1] ||
+      view.getInt32(i + k + 8, true) !== words[w + 2] ||
+      view.getInt32(i + k + 12, true) !== words[w + 3]
     )
       return false;
   }
-  for (; k < m; k++) if (view.getUint8(i + k) !== memo.getUint8(k)) return false;
+  for (; k + 4 <= m; k += 4) if (view.getInt32(i + k, true) !== words[k >> 2]) return false;
+  for (; k < m; k++) if (view.getUint8(i + k) !== tail[k]) return false;
   return true;
+}
+
+/** Puts `view[from, from + m)` in a memo for {@link sameBytes}. */
+function remember(view: DataView, from: number, words: Int32Array, tail: Uint8Array, m: number): void {
+  let k = 0;
+  for (; k + 4 <= m; k += 4) words[k >> 2] = view.getInt32(from + k, true);
+  for (; k < m; k++) tail[k] = view.getUint8(from + k);
 }
 
 /** `0,` read as a little-endian 16-bit word: the commonest field. */
