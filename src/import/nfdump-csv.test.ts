@@ -363,3 +363,180 @@ test('nfdump-csv: the byte reader reads every plain line as the text reader does
     );
   }
 });
+
+/**
+ * Lines for the one-pass reader (lineAt): the fixture's flows and variants
+ * of them, in an order that makes it compare the unread columns smk..exid
+ * with those of the line before (the same bytes, or bytes that differ in
+ * one place).
+ */
+function onePassLines(): string[] {
+  const lines = readFileSync(fixture(import.meta.url, FIXTURE), 'utf8').split('\n');
+  const plain = lines.slice(1, lines.indexOf('Summary')).filter((l) => l !== '');
+  const set = (i: number, changes: Record<number, string>) => {
+    const f = plain[i]!.split(',');
+    for (const [col, v] of Object.entries(changes)) f[Number(col)] = v;
+    return f.join(',');
+  };
+  const fields = (i: number, edit: (f: string[]) => void) => {
+    const f = plain[i]!.split(',');
+    edit(f);
+    return f.join(',');
+  };
+  return [
+    ...plain,
+    // Each differs from the line before it in the one place said.
+    plain[3]!, // the same line again: smk..exid as in the memo
+    set(3, { 22: '1' }), // dir
+    set(3, { 22: '1', 23: '10.1.2.3' }), // nh
+    set(3, { 22: '1', 23: '10.1.2.3', 44: '10.9.9.9' }), // ra
+    set(3, { 22: '1', 23: '10.1.2.3', 44: '10.9.9.9', 43: '    1.000' }), // al, the last column skipped
+    set(3, { 22: '1', 23: '10.1.2.3', 44: '10.9.9.9', 43: '    1.000', 46: '2' }), // exid
+    set(3, { 22: '1', 23: '10.1.2.3', 44: '10.9.9.99', 43: '    1.000', 46: '2' }), // ra, one byte longer
+    set(3, { 22: '1', 23: '10.1.2.3', 44: '10.9.9.9', 43: '    1.000', 46: '2' }), // ... and back
+    // ra differs in its last byte only, with the bytes before it shifted by 0 to 15: the
+    // difference falls in every part of the compare (16-byte blocks, words, last bytes).
+    ...Array.from({ length: 16 }, (_, pad) => [
+      set(3, { 43: `${' '.repeat(pad)}0.000`, 44: '10.9.9.9' }),
+      set(3, { 43: `${' '.repeat(pad)}0.000`, 44: '10.9.9.8' }),
+    ]).flat(),
+    // A line with the memo's bytes but one: exid runs into tr (47 fields), the comma
+    // missing falling in each part of the compare.
+    ...Array.from({ length: 4 }, (_, pad) => [
+      set(3, { 43: `${' '.repeat(pad)}0.000` }),
+      fields(3, (f) => {
+        f[43] = `${' '.repeat(pad)}0.000`;
+        f.splice(46, 2, `${f[46]}${f[47]}`);
+      }),
+    ]).flat(),
+    set(3, { 44: '2001:db8::7' }), // ra IPv6
+    set(3, { 44: '2001:db8::7' }), // ... again, from the memo
+    set(3, { 44: '2001:db8::8' }), // ... the last byte of it
+    set(3, { 23: 'fe80::1', 44: '::ffff:10.0.0.9' }), // nh and ra IPv6
+    set(3, { 23: 'fe80::1', 44: '::ffff:10.0.0.9' }),
+    set(4, { 19: 'x', 27: 'not a MAC', 35: '?', 41: 'slow' }), // bad values in columns not read do not matter
+    set(4, { 0: '2026-11-20 22:20:14.500' }), // milliseconds: the text reader
+    set(4, { 1: '2026-11-20 22:21:00' }), // another minute
+    set(4, { 1: '2026-11-20 22:21:61' }), // no such second
+    set(4, { 1: '2026-11-20 21:23x56' }), // the minute of ts (so from the cache), then not `:`
+    set(4, { 1: '2026-11-20 21:23:5x' }),
+    set(4, { 11: '12x' }), // a bad count: rejected by the text reader
+    set(4, { 23: '10.0.0' }), // a bad next hop
+    set(4, { 44: '10.0.0.1.2' }), // a bad exporter
+    set(4, { 5: '8.0', 7: 'ICMP' }),
+    set(4, { 7: '47', 8: '0x1b' }),
+    set(4, { 22: 'E' }),
+    set(4, { 3: '010.000.000.001' }), // leading zeros, as address() reads them
+    set(4, { 3: '1.2.3.4.' }),
+    set(4, { 3: '1.2.3.1000' }), // a part of 4 digits
+    set(4, { 4: '1000.2.3.4' }),
+    set(4, { 23: '1.2.3.0255' }),
+    set(4, { 44: '1.2.3.256' }),
+    fields(5, (f) => f.splice(30, 1)), // 47 fields: one fewer in the middle
+    fields(5, (f) => f.splice(30, 0, '0')), // 49 fields: ra is field 44, not the 4th from the end
+    fields(5, (f) => f.splice(44, 0, '10.44.44.44')), // 49 fields, field 44 a different address
+    fields(5, (f) => f.splice(30)), // 30 fields: the count of the skipped ones must stop at the line's end
+    fields(5, (f) => f.splice(42)), // 42 fields: counting on into the next line would end at its sa
+    plain[5]!,
+    fields(5, (f) => f.splice(44)), // 44 fields: no ra
+    fields(5, (f) => f.splice(46)), // 46 fields: nothing after eng
+    fields(5, (f) => f.splice(47)), // 47 fields: no tr
+    fields(5, (f) => (f[47] = '')), // an empty tr
+    fields(5, (f) => f.push('extra', '1')), // 50 fields
+    plain[6]!,
+    plain[6]!,
+  ];
+}
+
+test('nfdump-csv: the one-pass reader (lineAt) reads a line as the text reader does, finds its end, or leaves it', () => {
+  const lines = onePassLines();
+  for (const tz of [parseTimeZone('UTC')!, parseTimeZone('Europe/Prague')!]) {
+    for (const eol of ['\n', '\r\n']) {
+      const byText = nfdumpCsvParser({ tz });
+      const onePass = nfdumpCsvParser({ tz });
+      const buf = Buffer.from(`x${lines.join(eol)}${eol}`);
+      let pos = 1;
+      let fast = 0;
+      for (const line of lines) {
+        const a = new FlowBatch(1);
+        const outcome = byText.line(line, 2, a);
+        const b = new FlowBatch(1);
+        const lf = onePass.lineAt!(buf, pos, buf.length, b);
+        const next = buf.indexOf('\n', pos);
+        if (lf >= 0) {
+          fast++;
+          assert.equal(lf, next, line);
+          assert.equal(outcome, undefined, line);
+          assert.deepEqual(b.records(), a.records(), line);
+        } else {
+          assert.equal(b.length, 0, line); // a line left to the others leaves the batch as it was
+          // It is still read as the text reader reads it.
+          const c = new FlowBatch(1);
+          const end = buf[next - 1] === 13 ? next - 1 : next;
+          if (!onePass.bytes!(buf, pos, end, c)) assert.deepEqual(onePass.line(line, 2, c), outcome, line);
+          assert.deepEqual(c.records(), a.records(), line);
+        }
+        pos = next + 1;
+      }
+      assert.ok(fast >= 90, `${fast} lines read in one pass`);
+      // No line feed before the limit: left alone.
+      assert.equal(onePass.lineAt!(buf, 1, buf.indexOf('\n') - 1, new FlowBatch(1)), -1);
+    }
+  }
+  // The lines that read and those that do not, as the text reader says.
+  const rejects = (l: string) => {
+    const p = nfdumpCsvParser({ tz: parseTimeZone('UTC')! });
+    return p.line(l, 1, new FlowBatch(1));
+  };
+  assert.deepEqual(
+    lines.map(rejects).filter((r) => r !== undefined),
+    [
+      ...new Array(4).fill({ reject: 'expected 48 comma-separated fields, found 47' }), // exid runs into tr
+      { reject: 'last-seen time (te) "2026-11-20 22:21:61" is not valid' },
+      { reject: 'last-seen time (te) "2026-11-20 21:23x56" is not valid' },
+      { reject: 'last-seen time (te) "2026-11-20 21:23:5x" is not valid' },
+      { reject: 'packet count (ipkt) "12x" is not valid' },
+      { reject: 'next-hop (nh) address "10.0.0" is not an IP address' },
+      { reject: 'exporter (ra) address "10.0.0.1.2" is not an IP address' },
+      { reject: 'source address "1.2.3.4." is not an IP address' },
+      { reject: 'source address "1.2.3.1000" is not an IP address' },
+      { reject: 'destination address "1000.2.3.4" is not an IP address' },
+      { reject: 'next-hop (nh) address "1.2.3.0255" is not an IP address' },
+      { reject: 'exporter (ra) address "1.2.3.256" is not an IP address' },
+      { reject: 'expected 48 comma-separated fields, found 47' }, // one fewer in the middle
+      { reject: 'exporter (ra) address "0.000" is not an IP address' }, // field 44 of 49 is al's value
+      { reject: 'expected 48 comma-separated fields, found 30' },
+      { reject: 'expected 48 comma-separated fields, found 42' },
+      { reject: 'expected 48 comma-separated fields, found 44' },
+      { reject: 'expected 48 comma-separated fields, found 46' },
+      { reject: 'expected 48 comma-separated fields, found 47' },
+    ],
+  );
+});
+
+test('nfdump-csv: a file read in one pass gives the flows and rejections of reading each line as text', async (t) => {
+  const lines = onePassLines();
+  const header = readFileSync(fixture(import.meta.url, FIXTURE), 'utf8').split('\n')[0]!;
+  // Enough lines for several 256 KiB chunks, some ended by CRLF; with and without the header.
+  const body: string[] = [];
+  for (let k = 0; body.length < 4000; k++)
+    body.push(...lines.map((l, i) => ((i + k) % 7 === 0 ? `${l}\r` : l)));
+  const tz = parseTimeZone('Asia/Taipei')!;
+  for (const withHeader of [true, false]) {
+    const all = withHeader ? [header, ...body] : body;
+    const path = join(tempDir(t), 'flows.csv');
+    writeFileSync(path, `${all.join('\n')}\n`);
+    const want = { flows: [] as FlowRecord[], rejects: [] as { where: number; message: string }[] };
+    const p = nfdumpCsvParser({ tz });
+    const batch = new FlowBatch(1);
+    all.forEach((raw, i) => {
+      const r = p.line(raw.endsWith('\r') ? raw.slice(0, -1) : raw, i + 1, batch);
+      if (r && 'reject' in r) want.rejects.push({ where: i + 1, message: r.reject });
+    });
+    want.flows = batch.records();
+    const got = await readAll(nfdumpCsvFormat, path, { tz });
+    assert.equal(got.flows.length, want.flows.length);
+    assert.deepEqual(got.rejects, want.rejects);
+    assert.deepEqual(got.flows, want.flows);
+  }
+});

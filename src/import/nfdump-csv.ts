@@ -166,9 +166,74 @@ function hasFraction(time: string): boolean {
   return time.includes('.');
 }
 
+/** What {@link NfdumpCsvParser.plainLine} does with each of the first 24 columns. */
+const K_SKIP = 0;
+const K_UINT = 1;
+const K_ADDR = 2;
+const K_TIME = 3;
+const K_DUR = 4;
+const K_PORT = 5;
+const K_PROTO = 6;
+const K_FLAGS = 7;
+const K_DIR = 8;
+const columnNo = (name: string) => NFDUMP_CSV_COLUMNS.indexOf(name);
+const F_TS = columnNo('ts');
+const F_TE = columnNo('te');
+const F_TD = columnNo('td');
+const F_SA = columnNo('sa');
+const F_DA = columnNo('da');
+const F_SP = columnNo('sp');
+const F_DP = columnNo('dp');
+const F_PR = columnNo('pr');
+const F_FLG = columnNo('flg');
+const F_STOS = columnNo('stos');
+const F_IPKT = columnNo('ipkt');
+const F_IBYT = columnNo('ibyt');
+const F_IN = columnNo('in');
+const F_OUT = columnNo('out');
+const F_SAS = columnNo('sas');
+const F_DAS = columnNo('das');
+const F_DIR = columnNo('dir');
+const F_NH = columnNo('nh');
+/** The columns up to `nh`, read one by one; the rest up to `ra` are skipped by counting commas. */
+const FRONT = F_NH + 1;
+const KIND = new Uint8Array(FRONT); // K_SKIP unless set below
+/** The largest value of each K_UINT and K_PORT column. */
+const MAX = new Float64Array(FRONT);
+for (const f of [F_TS, F_TE]) KIND[f] = K_TIME;
+KIND[F_TD] = K_DUR;
+for (const f of [F_SA, F_DA, F_NH]) KIND[f] = K_ADDR;
+for (const f of [F_SP, F_DP]) {
+  KIND[f] = K_PORT;
+  MAX[f] = 0xffff;
+}
+KIND[F_PR] = K_PROTO;
+KIND[F_FLG] = K_FLAGS;
+KIND[F_DIR] = K_DIR;
+for (const [f, max] of [
+  [F_STOS, 255],
+  [F_IPKT, MAX_COUNTER],
+  [F_IBYT, MAX_COUNTER],
+  [F_IN, 0xffffffff],
+  [F_OUT, 0xffffffff],
+  [F_SAS, 0xffffffff],
+  [F_DAS, 0xffffffff],
+] as const) {
+  KIND[f] = K_UINT;
+  MAX[f] = max;
+}
+/** The first column of the run that {@link NfdumpCsvParser.plainLine} compares with the last line's (`smk`). */
+const F_MEMO = columnNo('smk');
+/** The longest such run remembered, in bytes (nfdump prints about 230). */
+const MEMO_MAX = 512;
+/** ms per unit of a duration's decimals, by their count. */
+const DECIMAL_MS = [0, 100, 10, 1];
+
 class NfdumpCsvParser implements LineParser {
   private cols: Cols | undefined;
   private need = 0;
+  /** The columns are those of `nfdump -o csv`, in its order: {@link plainLine} reads the lines. */
+  private plain = false;
   private summaryLines = 0;
   /** 1 for the columns a flow is read from. */
   private wanted = new Uint8Array(0);
@@ -213,10 +278,384 @@ class NfdumpCsvParser implements LineParser {
    * {@link line}, which gives the same flow or the reason it is rejected.
    */
   bytes(buf: Buffer, start: number, end: number, out: FlowBatch): boolean {
-    const c = this.cols;
-    if (this.summaryLines > 0 || !c || end - start < 20) return false;
+    if (this.summaryLines > 0 || !this.cols || end - start < 20) return false;
     const c0 = buf[start]!;
     if (c0 < 48 || c0 > 57) return false;
+    return this.plain
+      ? this.plainLine(buf, start, end, out, false) === end
+      : this.anyBytes(buf, start, end, out);
+  }
+
+  /**
+   * {@link LineParser.lineAt}: the plain lines of nfdump's own 48 columns
+   * (see {@link plainLine}), found and read in one pass; any other line is
+   * left to {@link bytes} and {@link line}.
+   */
+  lineAt(buf: Buffer, start: number, limit: number, out: FlowBatch): number {
+    if (!this.plain || this.summaryLines > 0) return -1;
+    const c0 = buf[start]!;
+    if (c0 < 48 || c0 > 57) return -1;
+    return this.plainLine(buf, start, limit, out, true);
+  }
+
+  /**
+   * Reads a line of the 48 columns of `nfdump -o csv` in their order (no
+   * header, or nfdump's own) in one pass: each field read is parsed as its
+   * end is found, the other fields are skipped, and the 20 unread middle
+   * columns are counted over 4 bytes at a time. A line needs at least 48
+   * fields (more are ignored), so it is enough to find the 3 commas after
+   * `ra` (field 44). The line starts at `start`; with `lf` it ends at the
+   * first LF before `limit` (a CR before it is in the last field, which is
+   * not read), else it is `buf[start, limit)`. Returns where it ends (the LF,
+   * or `limit`), or -1, leaving `out` untouched, for a line with fewer
+   * fields, a field the bytes do not read, or no LF: the text reader then
+   * reads it and says why.
+   */
+  private plainLine(buf: Buffer, start: number, limit: number, out: FlowBatch, lf: boolean): number {
+    if (buf !== this.viewOf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    }
+    const view = this.view;
+    const end = limit;
+    // The front fields (0-23) in one loop, each parsed inline in its common
+    // form; any other form goes to slowField() (one call, so that the code
+    // compiled for this loop stays small and is not thrown away each time
+    // a new kind of value first turns up). Any field that does not read
+    // declines the line.
+    const vals = this.vals;
+    let srcW: AddrWords | undefined;
+    let dstW: AddrWords | undefined;
+    let nhW: AddrWords | undefined;
+    let memoFrom = -1; // where fields smk.. start, when not as in the memo
+    let i = start;
+    for (let f = 0; f < FRONT; f++) {
+      const s = i;
+      if (f === F_MEMO) {
+        const m = this.memoLen;
+        if (m > 0 && i + m <= end && sameBytes(view, i, this.memoWords, this.memoTail, m)) break;
+        memoFrom = i;
+      }
+      let ok = false;
+      switch (KIND[f]) {
+        case K_UINT:
+        case K_PORT: {
+          if (i + 1 < end && view.getUint16(i, true) === ZERO_COMMA) {
+            vals[f] = 0;
+            i++;
+            ok = true;
+            break;
+          }
+          let v = 0;
+          for (; i < end; i++) {
+            const d = buf[i]! - 48;
+            if (d >>> 0 > 9) break;
+            v = v * 10 + d;
+          }
+          if (i > s && i - s <= 15 && i < end && buf[i] === 44 && v <= MAX[f]!) {
+            vals[f] = v;
+            ok = true;
+          }
+          break;
+        }
+        case K_SKIP:
+          if (i + 1 < end && view.getUint16(i, true) === ZERO_COMMA) {
+            i++;
+            ok = true;
+            break;
+          }
+          i = comma(buf, i, end);
+          if (i < 0) return -1;
+          ok = true;
+          break;
+        case K_ADDR: {
+          // A plain dotted quad (as addrBytes reads it): 4 parts of 1 to 3 digits, each ≤ 255.
+          let v = 0;
+          let part = 0;
+          let from = i; // where the part starts
+          let dots = 0;
+          for (; i < end; i++) {
+            const d = buf[i]! - 48;
+            if (d >>> 0 <= 9) {
+              part = part * 10 + d;
+              continue;
+            }
+            if (d !== -2 || dots === 3 || i === from || i - from > 3 || part > 255) break; // not a `.` ending a part
+            v = v * 256 + part;
+            part = 0;
+            from = i + 1;
+            dots++;
+          }
+          if (i < end && buf[i] === 44 && dots === 3 && i > from && i - from <= 3 && part <= 255) {
+            vals[f] = (v * 256 + part) >>> 0;
+            ok = true;
+          }
+          break;
+        }
+        case K_TIME: {
+          // `YYYY-MM-DD hh:mm:ss` exactly, as second() reads it.
+          if (i + 19 >= end || buf[i + 19] !== 44) return -1;
+          let ms: number;
+          if (
+            view.getInt32(i, true) === this.minute0 &&
+            view.getInt32(i + 4, true) === this.minute1 &&
+            view.getInt32(i + 8, true) === this.minute2 &&
+            view.getInt32(i + 12, true) === this.minute3
+          ) {
+            // The minute of the last time read: only `:ss` is new.
+            const a = buf[i + 17]! - 48;
+            const b = buf[i + 18]! - 48;
+            if (buf[i + 16] !== 58 || a < 0 || a > 9 || b < 0 || b > 9 || a * 10 + b > 60) return -1;
+            ms = this.minuteMs + (a * 10 + b) * 1000;
+          } else {
+            ms = this.second(buf, i, i + 19);
+            if (Number.isNaN(ms)) return -1;
+            this.minute0 = view.getInt32(i, true);
+            this.minute1 = view.getInt32(i + 4, true);
+            this.minute2 = view.getInt32(i + 8, true);
+            this.minute3 = view.getInt32(i + 12, true);
+            this.minuteMs = ms - (buf[i + 17]! - 48) * 10_000 - (buf[i + 18]! - 48) * 1000;
+          }
+          vals[f] = ms;
+          i += 19;
+          ok = true;
+          break;
+        }
+        case K_DUR: {
+          // Seconds with up to 3 decimals, as millis() reads them.
+          let v = 0;
+          let c = 0;
+          for (; i < end; i++) {
+            c = buf[i]!;
+            if (c === 46 || c === 44) break;
+            const d = c - 48;
+            if (d < 0 || d > 9) return -1;
+            v = v * 10 + d;
+          }
+          if (i === s || i - s > 12 || i >= end) return -1;
+          if (c === 46) {
+            const fs = ++i;
+            let frac = 0;
+            for (; i < end; i++) {
+              c = buf[i]!;
+              if (c === 44) break;
+              const d = c - 48;
+              if (d < 0 || d > 9) return -1;
+              frac = frac * 10 + d;
+            }
+            if (i - fs < 1 || i - fs > 3 || i >= end) return -1;
+            vals[f] = v * 1000 + frac * DECIMAL_MS[i - fs]!;
+          } else vals[f] = v * 1000;
+          ok = true;
+          break;
+        }
+        case K_PROTO:
+          if (i + 3 < end && buf[i + 3] === 44 && buf[i + 2] === 0x50) {
+            if (buf[i] === 0x54 && buf[i + 1] === 0x43) {
+              vals[f] = 6; // TCP
+              i += 3;
+              ok = true;
+            } else if (buf[i] === 0x55 && buf[i + 1] === 0x44) {
+              vals[f] = 17; // UDP
+              i += 3;
+              ok = true;
+            }
+          }
+          break;
+        case K_FLAGS: {
+          // Letters and dots.
+          let v = 0;
+          for (; i < end; i++) {
+            const c = buf[i]!;
+            if (c === 44) break;
+            if (c === 46) continue;
+            const bit = FLAG_BIT[c]!;
+            if (bit === 0) break;
+            v |= bit;
+          }
+          if (i < end && buf[i] === 44) {
+            vals[f] = v;
+            ok = true;
+          }
+          break;
+        }
+        case K_DIR:
+          if (i + 1 < end && buf[i + 1] === 44 && (buf[i] === 73 || buf[i] === 69)) {
+            vals[f] = buf[i] === 73 ? 0 : 1; // I, E
+            i++;
+            ok = true;
+          }
+          break;
+      }
+      if (!ok) {
+        const v = this.slowField(f, buf, s, end);
+        if (Number.isNaN(v)) return -1;
+        vals[f] = v;
+        if (v < 0) {
+          if (f === F_SA) srcW = this.slowW;
+          else if (f === F_DA) dstW = this.slowW;
+          else nhW = this.slowW;
+        }
+        i = stop;
+      }
+      i++; // past the comma
+    }
+    const sp = vals[F_SP]!;
+    const dp = vals[F_DP]!;
+    const pr = vals[F_PR]!;
+    const flg = vals[F_FLG]!;
+    // NaN from a helper: `>= 0` is false.
+    if (!(sp >= 0 && dp >= 0 && pr >= 0 && flg >= 0)) return -1;
+    if (memoFrom < 0) {
+      // smk .. exid as in the memo: the same values, and tr starts after them.
+      vals[F_DIR] = this.memoDir;
+      vals[F_NH] = this.memoNh4;
+      nhW = this.memoNhW;
+      i += this.memoLen;
+    } else {
+      i = this.tail(buf, view, i, end, memoFrom, nhW);
+      if (i < 0) return -1;
+    }
+    const last = lf ? lineFeed(buf, view, i, end) : end;
+    if (last < 0) return -1;
+
+    // As in times(): whole seconds, the earliest start consistent with both and the duration.
+    const tsMs = vals[F_TS]!;
+    const teMs = vals[F_TE]!;
+    const durMs = vals[F_TD]!;
+    if (Number.isNaN(tsMs) || Number.isNaN(teMs)) return -1;
+    const lead = Math.min(999, Math.max(0, teMs - tsMs - durMs));
+    const first = tsMs + lead;
+    const r = out.add();
+    out.ts[r] = first;
+    out.te[r] = Math.min(teMs + 999, Math.max(teMs, first + durMs));
+    const j = r * 4;
+    putAddr(out.src, j, vals[F_SA]!, srcW);
+    putAddr(out.dst, j, vals[F_DA]!, dstW);
+    putAddr(out.nexthop, j, vals[F_NH]!, nhW);
+    putAddr(out.exporter, j, this.memoRa4, this.memoRaW);
+    out.sport[r] = sp;
+    out.dport[r] = dp;
+    out.proto[r] = pr;
+    out.flags[r] = flg;
+    out.packets[r] = vals[F_IPKT]!;
+    out.bytes[r] = vals[F_IBYT]!;
+    out.tos[r] = vals[F_STOS]!;
+    out.inIf[r] = vals[F_IN]!;
+    out.outIf[r] = vals[F_OUT]!;
+    out.srcAs[r] = vals[F_SAS]!;
+    out.dstAs[r] = vals[F_DAS]!;
+    out.dir[r] = vals[F_DIR]!;
+    return last;
+  }
+
+  /**
+   * A front field of {@link plainLine} not in its common form, read by the
+   * helpers the generic path uses; the comma that ends it in {@link stop}.
+   * NaN: it does not read (the line is declined). An address that is not a
+   * plain dotted quad is -1, its words in {@link slowW}.
+   */
+  private slowField(f: number, buf: Buffer, s: number, end: number): number {
+    const e = comma(buf, s, end);
+    if (e < 0) return Number.NaN;
+    stop = e;
+    switch (KIND[f]) {
+      case K_PORT:
+        return portBytes(buf, s, e); // an ICMP type.code
+      case K_ADDR: {
+        const w = address(buf.toString('latin1', s, e));
+        if (!w) return Number.NaN;
+        this.slowW = w;
+        return -1;
+      }
+      case K_PROTO:
+        return protocolBytes(buf, s, e) ?? protocol(buf.toString('latin1', s, e)) ?? Number.NaN;
+      case K_FLAGS:
+        return tcpFlags(buf.toString('latin1', s, e)); // hex
+      case K_DIR:
+        return digits(buf, s, e, 255);
+      default:
+        return Number.NaN; // a count: plain digits only
+    }
+  }
+
+  /** The address words of the last address {@link slowField} read. */
+  private slowW: AddrWords | undefined;
+
+  /**
+   * Fields `nhb` to `exid` of a line whose fields from `smk` (at `from`) are
+   * not those of the memo: skips the 20 unread ones, reads `ra`, and finds
+   * the 2 fields after it; returns where `tr` starts (-1: the line does
+   * not read), having put the bytes from `from` and their values (`dir`,
+   * `nh` as read, `ra`) in the memo.
+   */
+  private tail(
+    buf: Buffer,
+    view: DataView,
+    i: number,
+    end: number,
+    from: number,
+    nhW: AddrWords | undefined,
+  ): number {
+    i = skipCommas(buf, view, i, end, 20);
+    if (i < 0) return -1;
+    let ra4 = quad(buf, i, end);
+    let raW: AddrWords | undefined;
+    if (ra4 < 0) {
+      raW = wide(buf, i, end);
+      if (!raW) return -1;
+      ra4 = -1;
+    }
+    i = comma(buf, stop + 1, end);
+    if (i >= 0) i = comma(buf, i + 1, end);
+    if (i < 0) return -1;
+    i++; // tr
+    // These bytes read as these values: remember them for the next line.
+    const m = i - from;
+    this.memoLen = m <= MEMO_MAX ? m : 0;
+    if (m <= MEMO_MAX) remember(view, from, this.memoWords, this.memoTail, m);
+    this.memoDir = this.vals[F_DIR]!;
+    this.memoNh4 = this.vals[F_NH]!;
+    this.memoNhW = nhW;
+    this.memoRa4 = ra4;
+    this.memoRaW = raW;
+    return i;
+  }
+
+  /** The values of the front fields of the line being read by {@link plainLine}, by column. */
+  private vals = new Float64Array(FRONT);
+  /**
+   * The bytes of fields `smk` to `exid` (19-46, each with its comma) of the
+   * last line {@link plainLine} read them from, and what they read as: in
+   * most files these columns (masks, next hop, VLANs, MACs, MPLS, latencies,
+   * exporter) are the same line after line, so one compare of the bytes
+   * stands for reading them. 0 bytes: none.
+   */
+  private memoWords = new Int32Array(MEMO_MAX / 4);
+  private memoTail = new Uint8Array(MEMO_MAX);
+  private memoLen = 0;
+  private memoDir = 0;
+  private memoNh4 = 0;
+  private memoNhW: AddrWords | undefined;
+  private memoRa4 = 0;
+  private memoRaW: AddrWords | undefined;
+  /** A view of the buffer last read by {@link plainLine}, for reading 2 or 4 bytes at once. */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private viewOf: Buffer | undefined;
+  /**
+   * The first 16 bytes (`YYYY-MM-DD hh:mm`) of the last time {@link second}
+   * read in {@link plainLine}, as 4 words, and that minute's instant: a time
+   * in the same minute needs its seconds only.
+   */
+  private minute0 = 0;
+  private minute1 = 0;
+  private minute2 = 0;
+  private minute3 = 0;
+  private minuteMs = Number.NaN;
+
+  /** {@link bytes} for any column layout (a header in another order, or with other columns). */
+  private anyBytes(buf: Buffer, start: number, end: number, out: FlowBatch): boolean {
+    const c = this.cols!;
     let starts = this.starts;
     let n = 1;
     starts[0] = start;
@@ -364,6 +803,9 @@ class NfdumpCsvParser implements LineParser {
   private setColumns(cols: Cols, fields: number): void {
     this.cols = cols;
     this.need = fields;
+    this.plain =
+      fields === NFDUMP_CSV_COLUMNS.length &&
+      Object.entries(DEFAULT_COLS).every(([k, i]) => cols[k as keyof Cols] === i);
     this.wanted = new Uint8Array(fields);
     for (const i of Object.values(cols)) if (i >= 0 && i < fields) this.wanted[i] = 1;
     this.fields = new Array<string>(fields).fill('');
@@ -460,6 +902,162 @@ class NfdumpCsvParser implements LineParser {
     const end = Math.min(teMs + 999, Math.max(teMs, start + durMs));
     return [start, end];
   }
+}
+
+/** Where the field last read by {@link quad} or {@link wide} ends (its comma). */
+let stop = 0;
+
+/**
+ * Whether `view[i, i + m)` holds the bytes of a memo of `m` bytes: its
+ * whole 32-bit words as read by {@link remember} in `words`, the bytes
+ * after them in `tail`.
+ */
+function sameBytes(view: DataView, i: number, words: Int32Array, tail: Uint8Array, m: number): boolean {
+  let k = 0;
+  for (; k + 16 <= m; k += 16) {
+    const w = k >> 2;
+    if (
+      view.getInt32(i + k, true) !== words[w] ||
+      view.getInt32(i + k + 4, true) !== words[w + 1] ||
+      view.getInt32(i + k + 8, true) !== words[w + 2] ||
+      view.getInt32(i + k + 12, true) !== words[w + 3]
+    )
+      return false;
+  }
+  for (; k + 4 <= m; k += 4) if (view.getInt32(i + k, true) !== words[k >> 2]) return false;
+  for (; k < m; k++) if (view.getUint8(i + k) !== tail[k]) return false;
+  return true;
+}
+
+/** Puts `view[from, from + m)` in a memo for {@link sameBytes}. */
+function remember(view: DataView, from: number, words: Int32Array, tail: Uint8Array, m: number): void {
+  let k = 0;
+  for (; k + 4 <= m; k += 4) words[k >> 2] = view.getInt32(from + k, true);
+  for (; k < m; k++) tail[k] = view.getUint8(from + k);
+}
+
+/** `0,` read as a little-endian 16-bit word: the commonest field. */
+const ZERO_COMMA = 0x2c30;
+
+/** The first comma in `buf[i, end)`; -1 if none, or if a line feed comes first (the line ends there). */
+function comma(buf: Buffer, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c === 44) return i;
+    if (c === 10) return -1;
+  }
+  return -1;
+}
+
+/**
+ * The plain dotted quad (as {@link addrBytes} reads it) of the field that
+ * starts at `s` and ends at a comma before `end`, its comma's position in
+ * {@link stop}; -1 for anything else (then see {@link wide}).
+ */
+function quad(buf: Buffer, s: number, end: number): number {
+  let v = 0;
+  let part = 0;
+  let nd = 0;
+  let dots = 0;
+  for (let i = s; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++nd > 3 || part > 255) return -1;
+    } else if (c === 46 && nd > 0 && dots < 3) {
+      v = v * 256 + part;
+      part = 0;
+      nd = 0;
+      dots++;
+    } else if (c === 44 && dots === 3 && nd > 0) {
+      stop = i;
+      return (v * 256 + part) >>> 0;
+    } else return -1;
+  }
+  return -1;
+}
+
+/** Any other address, as {@link addrBytes} reads it, in the field that starts at `s`; its comma in {@link stop}. */
+function wide(buf: Buffer, s: number, end: number): AddrWords | undefined {
+  const e = comma(buf, s, end);
+  if (e < 0) return undefined;
+  stop = e;
+  return address(buf.toString('latin1', s, e));
+}
+
+/** Writes an address read by {@link quad} (`v4` ≥ 0) or {@link wide} (`w`) at word `j` of a batch column. */
+function putAddr(a: Uint32Array, j: number, v4: number, w: AddrWords | undefined): void {
+  if (w) {
+    a[j] = w[0];
+    a[j + 1] = w[1];
+    a[j + 2] = w[2];
+    a[j + 3] = w[3];
+  } else {
+    a[j] = 0;
+    a[j + 1] = 0;
+    a[j + 2] = 0xffff;
+    a[j + 3] = v4;
+  }
+}
+
+/** Bit 7 of each byte of `x` that is 0, and no other bit (no carry between bytes). */
+function zeroBytes(x: number): number {
+  return ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | 0 | x | 0x7f7f7f7f);
+}
+
+/**
+ * The position just after the `k`-th comma in `buf[i, end)`; -1 if there
+ * are fewer, or a line feed comes first. Counts the commas 4 bytes at a
+ * time, and finds the last one byte by byte. `view` is a DataView of `buf`.
+ */
+function skipCommas(buf: Buffer, view: DataView, i: number, end: number, k: number): number {
+  // 16 bytes a turn while no line feed is among them and fewer than k commas are.
+  for (; i + 16 <= end; i += 16) {
+    const w0 = view.getInt32(i, true);
+    const w1 = view.getInt32(i + 4, true);
+    const w2 = view.getInt32(i + 8, true);
+    const w3 = view.getInt32(i + 12, true);
+    if (
+      (zeroBytes(w0 ^ 0x0a0a0a0a) |
+        zeroBytes(w1 ^ 0x0a0a0a0a) |
+        zeroBytes(w2 ^ 0x0a0a0a0a) |
+        zeroBytes(w3 ^ 0x0a0a0a0a)) !==
+      0
+    )
+      break;
+    const ones =
+      ((zeroBytes(w0 ^ 0x2c2c2c2c) >>> 7) & 0x01010101) +
+      ((zeroBytes(w1 ^ 0x2c2c2c2c) >>> 7) & 0x01010101) +
+      ((zeroBytes(w2 ^ 0x2c2c2c2c) >>> 7) & 0x01010101) +
+      ((zeroBytes(w3 ^ 0x2c2c2c2c) >>> 7) & 0x01010101);
+    const n = Math.imul(ones, 0x01010101) >>> 24;
+    if (n >= k) break;
+    k -= n;
+  }
+  for (; i + 4 <= end; i += 4) {
+    const w = view.getInt32(i, true);
+    if (zeroBytes(w ^ 0x0a0a0a0a) !== 0) break; // a line feed: look byte by byte
+    const z = zeroBytes(w ^ 0x2c2c2c2c);
+    if (z !== 0) {
+      const n = Math.imul((z >>> 7) & 0x01010101, 0x01010101) >>> 24;
+      if (n >= k) break;
+      k -= n;
+    }
+  }
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c === 44) {
+      if (--k === 0) return i + 1;
+    } else if (c === 10) return -1;
+  }
+  return -1;
+}
+
+/** The first line feed in `buf[i, end)`, 4 bytes at a time; -1 if none. `view` is a DataView of `buf`. */
+function lineFeed(buf: Buffer, view: DataView, i: number, end: number): number {
+  for (; i + 4 <= end; i += 4) if (zeroBytes(view.getInt32(i, true) ^ 0x0a0a0a0a) !== 0) break;
+  for (; i < end; i++) if (buf[i] === 10) return i;
+  return -1;
 }
 
 /** Plain decimal digits (1 to 15 of them) within [0, max]; NaN otherwise ({@link uint}'s fast path). */

@@ -12,6 +12,7 @@
 
 import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { type AddrWords, parseAddress } from '../flow/address.js';
 import { FlowBatch } from '../flow/batch.js';
@@ -37,6 +38,16 @@ export interface LineParser {
    * {@link line} would read it as the same flow.
    */
   bytes?(buf: Buffer, start: number, end: number, out: FlowBatch): boolean;
+  /**
+   * Optional, with {@link bytes}: finds and reads in one pass the line that
+   * starts at `start` (not the file's first line) and ends at the first LF
+   * in `buf[start, limit)` (all ASCII): returns the LF's position, having
+   * read the line as {@link line} reads its text (up to the LF, without a
+   * final CR); or returns -1, leaving `out` untouched, when it does not read
+   * it or finds no LF before `limit`, and the line goes to {@link bytes}
+   * and {@link line} as usual. Saves looking for each line's end first.
+   */
+  lineAt?(buf: Buffer, start: number, limit: number, out: FlowBatch): number;
 }
 
 export interface TextFormatSpec {
@@ -98,9 +109,22 @@ async function readText(
     },
   };
   const bytes = parser.bytes?.bind(parser);
+  const lineAt = parser.lineAt?.bind(parser);
   if (bytes) {
     await eachLineBytes(path, spec.maxLine, {
       ...handler,
+      ...(lineAt
+        ? {
+            lineAt(buf: Buffer, start: number, limit: number) {
+              const lf = lineAt(buf, start, limit, cur);
+              if (lf >= 0 && cur.length >= BATCH_ROWS) {
+                full.push(cur);
+                cur = new FlowBatch(BATCH_ROWS);
+              }
+              return lf;
+            },
+          }
+        : {}),
       line(buf, start, end, no, ascii) {
         if (!ascii || !bytes(buf, start, end, cur)) return line(buf.toString('utf8', start, end), no);
         if (cur.length >= BATCH_ROWS) {
@@ -173,6 +197,13 @@ export async function eachLine(path: string, maxLine: number, h: LineHandler): P
 interface ByteLineHandler extends Omit<LineHandler, 'line'> {
   /** The line `buf[start, end)`, its line break (LF or CRLF) and a leading BOM left out; `ascii`: it is all ASCII. */
   line(buf: Buffer, start: number, end: number, no: number, ascii: boolean): void;
+  /**
+   * Optional: takes the line that starts at `start` in an all-ASCII chunk
+   * (not the file's first line, nor one begun in an earlier chunk) if it
+   * ends at an LF before `limit` (so it is not over-long), returning the
+   * LF's position; -1 leaves the line to {@link line}.
+   */
+  lineAt?(buf: Buffer, start: number, limit: number): number;
 }
 
 const LF = 10;
@@ -186,7 +217,10 @@ const CR = 13;
  * of more bytes than the cap is measured decoded).
  */
 export async function eachLineBytes(path: string, maxLine: number, h: ByteLineHandler): Promise<void> {
-  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  // One buffer read into again and again (a fresh one a chunk costs page faults and
+  // cache misses): a line left over at a chunk's end is copied out before the next read.
+  const file = await open(path, 'r');
+  const read = Buffer.allocUnsafeSlow(256 * 1024);
   let carry: Buffer[] = [];
   let carryBytes = 0;
   let no = 0;
@@ -208,7 +242,10 @@ export async function eachLineBytes(path: string, maxLine: number, h: ByteLineHa
     h.line(buf, s, e, no, ascii);
   };
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (;;) {
+      const { bytesRead } = await file.read(read, 0, read.length, null);
+      if (bytesRead === 0) break;
+      const chunk = bytesRead === read.length ? read : read.subarray(0, bytesRead);
       bytes += chunk.length;
       const ascii = isAscii(chunk); // one native check a chunk, not one a byte
       let pos = 0;
@@ -222,13 +259,23 @@ export async function eachLineBytes(path: string, maxLine: number, h: ByteLineHa
         pos = nl + 1;
         nl = chunk.indexOf(LF, pos);
       }
+      const lineAt = ascii ? h.lineAt : undefined;
       for (; nl >= 0; nl = chunk.indexOf(LF, pos)) {
         if (dropping) dropping = false;
         else emit(chunk, pos, nl, ascii);
         pos = nl + 1;
+        if (lineAt && !first) {
+          // Lines the handler finds the end of itself (no search for the LF first).
+          const n = chunk.length;
+          for (let lf = lineAt(chunk, pos, Math.min(n, pos + maxLine + 1)); lf >= 0; ) {
+            no++;
+            pos = lf + 1;
+            lf = lineAt(chunk, pos, Math.min(n, pos + maxLine + 1));
+          }
+        }
       }
       if (!dropping && pos < chunk.length) {
-        carry.push(chunk.subarray(pos));
+        carry.push(Buffer.from(chunk.subarray(pos))); // a copy: `read` is read into again
         carryBytes += chunk.length - pos;
         if (carryBytes > maxLine) {
           const text = Buffer.concat(carry);
@@ -250,7 +297,7 @@ export async function eachLineBytes(path: string, maxLine: number, h: ByteLineHa
     }
     await h.chunk(bytes);
   } finally {
-    stream.destroy();
+    await file.close();
   }
 }
 
