@@ -15,6 +15,7 @@ import {
   planImport,
   timeRejectionText,
 } from '../import/index.js';
+import { prestartReader, THREAD_MIN_BYTES } from '../import/threaded.js';
 import { declare } from './commands.js';
 import {
   action,
@@ -98,6 +99,8 @@ export function register(program: Command): void {
         const recursive = opts.recursive === true;
         const planned = await planImport(files, opts.format, { recursive });
         const total = planned.reduce((a, f) => a + f.size, 0);
+        // A file to be read in a thread of its own: that thread loads while the store opens.
+        if (planned.some((f) => f.size >= THREAD_MIN_BYTES)) prestartReader();
         // The progress bar's library is loaded only for a terminal.
         const cliProgress = process.stderr.isTTY ? (await import('cli-progress')).default : undefined;
         const bar = cliProgress

@@ -29,7 +29,7 @@ export type FromReader =
   | { type: 'error'; message: string; code?: string };
 
 /** `ack`: a batch of `rows` flows is stored, as many more may come; `free`: arrays of stored batches, for the next ones. */
-export type ToReader = { type: 'ack'; rows: number; free?: BatchColumns[] };
+export type ToReader = { type: 'ack'; rows: number; free?: BatchColumns[] } | { type: 'job'; job: ReadJob };
 
 /**
  * Flows the reader may post before they are acknowledged: enough to go on
@@ -41,7 +41,14 @@ export const READ_AHEAD_ROWS = 262_144;
 
 const port = parentPort;
 if (port) {
-  const job = workerData as ReadJob;
+  // A thread started ahead of its read (`prestartReader`) gets its job as its first message.
+  const job = workerData as ReadJob | null;
+  if (job) read(port, job);
+  else port.once('message', (m: ToReader) => m.type === 'job' && read(port, m.job));
+}
+
+/** Runs the job's read, posting what it reads to `port`. */
+function read(port: NonNullable<typeof parentPort>, job: ReadJob): void {
   let inFlight = 0;
   let wake: (() => void) | undefined;
   port.on('message', (m: ToReader) => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -7,7 +8,7 @@ import { readPcapPayloads } from '../testing/datagrams.js';
 import { fixture, tempDir } from '../testing/helpers.js';
 import { formatByName, type ImportSink } from './format.js';
 import { ImportError, importFiles, parseTimeZone } from './index.js';
-import { readFile, readThreaded } from './threaded.js';
+import { prestartReader, readFile, readThreaded } from './threaded.js';
 
 type Event = unknown[];
 
@@ -61,6 +62,31 @@ test('threaded read: every format hands the sink the same batches, rejections, s
   // The comparison covers flows and bad input: 2 bad CSV lines, the truncated IPFIX message.
   assert.ok(flows > 100, `${flows} flows`);
   assert.ok(rejects >= 3, `${rejects} rejections`);
+});
+
+test('threaded read: a thread started ahead takes the next read, and reads the same as a thread started for it', async (t) => {
+  const dir = tempDir(t);
+  for (const f of files(dir).slice(0, 3)) {
+    const fresh = recorder();
+    await readThreaded({ format: f.format, path: f.path, tz: 'Europe/Prague' }, fresh.sink);
+    prestartReader();
+    prestartReader(); // a second call keeps the one thread
+    const ahead = recorder();
+    await readThreaded({ format: f.format, path: f.path, tz: 'Europe/Prague' }, ahead.sink);
+    assert.deepEqual(ahead.events, fresh.events, f.format);
+    assert.ok(fresh.events.length > 0);
+  }
+});
+
+test('threaded read: a thread started ahead and never used does not keep the process alive', () => {
+  const url = new URL('./threaded.js', import.meta.url).href;
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); m.prestartReader();`],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
+  assert.equal(r.error, undefined, 'it ended by itself');
+  assert.equal(r.status, 0, r.stderr);
 });
 
 test("threaded read: a sink's throw ends the read with that error; a reader's I/O error keeps its code", async (t) => {
