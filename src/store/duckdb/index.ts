@@ -27,7 +27,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { oneLine } from '../../errors.js';
 import { DAY_MS, dayOf, type FlowBatch, MAX_STORABLE_MS } from '../../flow/batch.js';
 import { countsTotal, STORABLE, screenTimes, zeroCounts } from '../../flow/plausible.js';
@@ -123,10 +123,10 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
   swept: SweepResult = { tmpFiles: 0, unlistedFiles: 0, trashDirs: 0 };
   private conn!: DuckDBConnection;
   private instance!: DuckDBInstance;
-  /** The instance that writes staged days to Parquet (one thread; see {@link init}). */
-  private writer!: DuckDBConnection;
-  private writerInstance!: DuckDBInstance;
-  private scan!: StagedScan;
+  /** The instance that writes staged days to Parquet (one thread; see {@link writerFor}), made at the first write. */
+  private writer: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection; scan: StagedScan }> | undefined;
+  /** The storage columns' DuckDB types, for the writer's table function. */
+  private types!: DuckDBType[];
   private readonly staged = new Stage(dayNumber);
   /** The caller's id of what is staged, kept while a named flush is retried with nothing new staged. */
   private stageId: string | undefined;
@@ -185,16 +185,6 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
     config['temp_directory'] = this.spillDir;
     this.instance = await DuckDBInstance.create(':memory:', config);
     this.conn = await this.instance.connect();
-    // Staged days are written by an instance of their own with one thread. The rows come from this thread, a chunk
-    // at a time (scan.ts); with a second DuckDB thread the query's thread polled for work while the other waited
-    // for the rows, about 1 CPU s of a 3 M-flow import (4.3-4.5 against 5.4-5.6 CPU s, perf stat). Reads and
-    // compaction keep every thread. Its memory is a row group or two (the rows are held here, not in DuckDB).
-    this.writerInstance = await DuckDBInstance.create(':memory:', {
-      threads: '1',
-      memory_limit: WRITER_MEMORY,
-      temp_directory: join(this.spillDir, 'writer'),
-    });
-    this.writer = await this.writerInstance.connect();
     const cols = storageColumns()
       .map((c) => `${c.name} ${sqlType(c.def.kind, 'duckdb')}`)
       .join(', ');
@@ -206,7 +196,7 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
     }
     await this.conn.run(`CREATE TABLE empty_flows (${cols})`);
     const r = await this.conn.runAndReadAll('SELECT * FROM empty_flows LIMIT 0');
-    this.scan = new StagedScan(this.writer, r.columnTypes());
+    this.types = r.columnTypes();
   }
 
   // ---------------------------------------------------------------- writing
@@ -356,6 +346,36 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
   }
 
   /**
+   * The instance that writes staged days, made at the first write (a store
+   * that only reads never starts it). Staged days are written by an instance
+   * of their own with one thread: the rows come from this thread a chunk at
+   * a time (scan.ts), and with a second DuckDB thread the query's thread
+   * polled for work while the other waited for the rows, about 1 CPU s of a
+   * 3 M-flow import (4.2-4.5 against 5.4-5.6 CPU s, perf stat). Reads and
+   * compaction keep every thread. Its memory is a row group or two: the rows
+   * are held here, not in DuckDB.
+   */
+  private writerFor(): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection; scan: StagedScan }> {
+    if (!this.writer) {
+      const start = (async () => {
+        const instance = await DuckDBInstance.create(':memory:', {
+          threads: '1',
+          memory_limit: WRITER_MEMORY,
+          temp_directory: join(this.spillDir, 'writer'),
+        });
+        const conn = await instance.connect();
+        return { instance, conn, scan: new StagedScan(conn, this.types) };
+      })();
+      // A failed start is tried again at the next write.
+      start.catch(() => {
+        if (this.writer === start) this.writer = undefined;
+      });
+      this.writer = start;
+    }
+    return this.writer;
+  }
+
+  /**
    * Writes the staged rows of day `d` as one file and lists it in the day's
    * manifest under the lock: the rename and the listing are one step for
    * every other process, and a failure at any point leaves neither a file
@@ -371,11 +391,10 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
     await mkdir(dir, { recursive: true });
     const name = partName();
     const tmp = tmpName(dir, name);
-    const rows = this.scan.offer(staged.batch, staged.perm);
+    const w = await this.writerFor();
+    const rows = w.scan.offer(staged.batch, staged.perm);
     try {
-      await this.writer.run(
-        `COPY (SELECT * FROM ${rows.sql}) TO ${literal(tmp, 'duckdb')} (${PARQUET_OPTIONS})`,
-      );
+      await w.conn.run(`COPY (SELECT * FROM ${rows.sql}) TO ${literal(tmp, 'duckdb')} (${PARQUET_OPTIONS})`);
       const size = (await stat(tmp)).size;
       const part: PartFile = {
         name,
@@ -399,14 +418,15 @@ export class DuckFlowStore extends EngineStore implements FlowStore {
         }
       });
     } finally {
-      this.scan.withdraw(rows.token);
+      w.scan.withdraw(rows.token);
       await rm(tmp, { force: true });
     }
   }
 
   protected async release(): Promise<void> {
-    this.writer.closeSync();
-    this.writerInstance.closeSync();
+    const w = await this.writer?.catch(() => undefined);
+    w?.conn.closeSync();
+    w?.instance.closeSync();
     this.conn.closeSync();
     this.instance.closeSync();
     await rm(this.spillDir, { recursive: true, force: true }).catch(() => undefined);

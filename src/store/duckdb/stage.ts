@@ -12,7 +12,7 @@
  * the batches once.
  */
 
-import { FlowBatch } from '../../flow/batch.js';
+import { DAY_MS, FlowBatch } from '../../flow/batch.js';
 
 /** A staged day: its batches (or parts of them), rows and span of end times. */
 interface StagedDay {
@@ -60,6 +60,7 @@ export class Stage {
    */
   private spare: FlowBatch | null = null;
 
+  /** `dayNumber`: the UTC day of an end time (every millisecond of day d is d; the store clamps what lies beyond). */
   constructor(private readonly dayNumber: (te: number) => number) {}
 
   get dayCount(): number {
@@ -85,12 +86,15 @@ export class Stage {
     let s = start;
     while (s < end) {
       const d = this.dayNumber(b.te[s]!);
+      // The run of day d: a time within the day's milliseconds needs no call of dayNumber.
+      const from = d * DAY_MS;
+      const to = from + DAY_MS;
       let e = s + 1;
       let lo = b.te[s]!;
       let hi = lo;
       for (; e < end; e++) {
         const t = b.te[e]!;
-        if (this.dayNumber(t) !== d) break;
+        if (!(t >= from && t < to) && this.dayNumber(t) !== d) break;
         if (t < lo) lo = t;
         else if (t > hi) hi = t;
       }
