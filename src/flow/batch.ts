@@ -39,6 +39,16 @@ type TextField = FieldOfKind<'str'>;
 /** `touched`: rows ever written in the arrays' memory, beyond `length` too (for recycling; default `length`). */
 export type BatchColumns = { length: number; touched?: number } & BatchArrays;
 
+/** Bytes of one array slot, by kind. */
+const SLOT_BYTES: Record<Exclude<ColumnKind, 'str'>, number> = {
+  ms: 8,
+  u64: 8,
+  addr: 4,
+  u32: 4,
+  u16: 2,
+  u8: 1,
+};
+
 /** Arrays over a whole buffer, by kind. */
 const MAKE_ON: Record<Exclude<ColumnKind, 'str'>, (b: ArrayBuffer) => NumArray> = {
   ms: (b) => new Float64Array(b),
@@ -49,14 +59,13 @@ const MAKE_ON: Record<Exclude<ColumnKind, 'str'>, (b: ArrayBuffer) => NumArray> 
   u8: (b) => new Uint8Array(b),
 };
 
-const MAKE: Record<Exclude<ColumnKind, 'str'>, (n: number) => NumArray> = {
-  ms: (n) => new Float64Array(n),
-  u64: (n) => new Float64Array(n),
-  addr: (n) => new Uint32Array(n),
-  u32: (n) => new Uint32Array(n),
-  u16: (n) => new Uint16Array(n),
-  u8: (n) => new Uint8Array(n),
-};
+/** New (zeroed) arrays of `n` slots, by kind. */
+const MAKE = Object.fromEntries(
+  Object.entries(MAKE_ON).map(([k, on]) => [
+    k,
+    (n: number) => on(new ArrayBuffer(n * SLOT_BYTES[k as keyof typeof SLOT_BYTES])),
+  ]),
+) as Record<Exclude<ColumnKind, 'str'>, (n: number) => NumArray>;
 
 interface NumLayout {
   field: NumField;
@@ -118,7 +127,7 @@ const NO_ROWS = Object.fromEntries(Object.entries(MAKE).map(([k, make]) => [k, m
 >;
 
 /** Bytes a row takes over every numeric column. */
-const ROW_BYTES = NUMERIC.reduce((a, c) => a + c.width * MAKE[c.kind](0).BYTES_PER_ELEMENT, 0);
+const ROW_BYTES = NUMERIC.reduce((a, c) => a + c.width * SLOT_BYTES[c.kind], 0);
 
 /** The rows the arrays' buffers hold when each column has a buffer of its own from its start, all of one size in rows; else 0. */
 function wholeRows(arrays: readonly NumArray[]): number {

@@ -103,7 +103,7 @@ const gather32: Gather<Uint32Array> = (g, a, perm, start, n) => {
 
 function direct<T extends Direct>(
   get: (b: FlowBatch) => T,
-  make: (n: number) => T,
+  Make: new (n: number) => T,
   gather: Gather<T>,
 ): Writer {
   return (img, col, b, start, n, perm) => {
@@ -113,7 +113,7 @@ function direct<T extends Direct>(
       img.data[col] = a.subarray(start, start + n);
       return;
     }
-    img.gathered[col] ??= make(CHUNK_ROWS);
+    img.gathered[col] ??= new Make(CHUNK_ROWS);
     const g = img.gathered[col] as T;
     gather(g, a, perm, start, n);
     img.data[col] = g.subarray(0, n);
@@ -155,38 +155,11 @@ const WRITERS: readonly Placed[] = COLS.flatMap(({ def, half }, col): Placed[] =
     case 'str':
       return [{ col, write: text((b) => b[field] as (string | null)[] | null) }];
     case 'u32':
-      return [
-        {
-          col,
-          write: direct(
-            (b) => b[field] as Uint32Array,
-            (n) => new Uint32Array(n),
-            gather32,
-          ),
-        },
-      ];
+      return [{ col, write: direct((b) => b[field] as Uint32Array, Uint32Array, gather32) }];
     case 'u16':
-      return [
-        {
-          col,
-          write: direct(
-            (b) => b[field] as Uint16Array,
-            (n) => new Uint16Array(n),
-            gather16,
-          ),
-        },
-      ];
+      return [{ col, write: direct((b) => b[field] as Uint16Array, Uint16Array, gather16) }];
     default:
-      return [
-        {
-          col,
-          write: direct(
-            (b) => b[field] as Uint8Array,
-            (n) => new Uint8Array(n),
-            gather8,
-          ),
-        },
-      ];
+      return [{ col, write: direct((b) => b[field] as Uint8Array, Uint8Array, gather8) }];
   }
 });
 
