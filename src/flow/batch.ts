@@ -105,16 +105,13 @@ const EMPTY_ROW = new Function(
   ].join('\n'),
 ) as (b: FlowBatch, i: number) => void;
 
-/**
- * Recycling: a batch's arrays, once the store has copied its rows out, can
- * go back to a free list of this thread, by the rows they hold, and the
- * next batch of that many rows is made from them (zeroed) instead of new
- * memory. A threaded import sends them back to its reading thread with each
- * acknowledgement (`threaded.ts`), so a long import allocates, faults in and
- * collects a few hundred batches' memory rather than every batch's (some
- * 125 bytes a flow, twice: read, then merged by the store).
- */
-/** Bytes of free arrays a thread keeps at most: a commit's reader batches (500,000 flows) and the reader's 64 ahead. */
+// Recycling: a batch's arrays, once the store has copied its rows out, can go back to a free list of this thread,
+// by the rows they hold, and the next batch of that many rows is made from them (zeroed) instead of new memory. A
+// threaded import sends them back to its reading thread with each acknowledgement (`threaded.ts`), so a long import
+// allocates, faults in and collects a few hundred batches' memory rather than every batch's (some 125 bytes a
+// flow, twice: read, then merged by the store).
+
+/** Bytes of free arrays a thread keeps at most: a commit's reader batches (500,000 flows) and the 262,144 read ahead. */
 const MAX_FREE_BYTES = 160 * 1024 * 1024;
 /** Free array sets by the rows they hold; `touched`: the rows ever written (the rest of their memory is still untouched zero). */
 const FREE = new Map<number, { arrays: NumArray[]; touched: number }[]>();
