@@ -246,6 +246,27 @@ export class FlowBatch {
     return i;
   }
 
+  /** {@link add} for `n` flows at once (a column at a time): the index of the first. */
+  addRows(n: number): number {
+    const at = this.reserve(n);
+    const end = at + n;
+    this.length = end;
+    const a = this.arrays;
+    for (const c of SCALARS) a[c.field].fill(c.empty, at, end);
+    for (const f of ADDRS) {
+      const w = this[f];
+      for (let j = at * 4; j < end * 4; j += 4) {
+        w[j] = 0;
+        w[j + 1] = 0;
+        w[j + 2] = 0xffff;
+        w[j + 3] = 0;
+      }
+    }
+    const t = this.texts;
+    for (const f of TEXTS) t[f]?.fill(null, at, end);
+    return at;
+  }
+
   setV4(col: AddrCol, i: number, v4: number): void {
     const a = this[col];
     a[i * 4] = 0;

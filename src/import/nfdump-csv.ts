@@ -32,6 +32,7 @@ import type { AddrWords } from '../flow/address.js';
 import type { FlowBatch } from '../flow/batch.js';
 import { parseFlags, protocolNumber, TCP_FLAGS } from '../flow/names.js';
 import type { ImportFormat, ReadOptions } from './format.js';
+import { CsvScanner, SCAN_MINUTE } from './nfdump-csv-scan.js';
 import { nfdumpProtocol } from './nfdump-protocols.js';
 import { address, type LineOutcome, type LineParser, textFormat, uint } from './text.js';
 import { WallClock } from './times.js';
@@ -240,7 +241,15 @@ class NfdumpCsvParser implements LineParser {
   /** The fields of the line being read (see {@link split}). */
   private fields: string[] = [];
 
-  constructor(private readonly clock: WallClock) {}
+  /** The WebAssembly reader of runs of plain lines (see {@link run}); undefined where it is not built. */
+  private readonly scanner: CsvScanner | undefined;
+  /** The memory the file is read into: the scanner's, so that it reads the lines where they are. */
+  readonly readBuffer: Buffer | undefined;
+
+  constructor(private readonly clock: WallClock) {
+    this.scanner = CsvScanner.make(FLAG_BIT);
+    this.readBuffer = this.scanner?.input;
+  }
 
   line(text: string, _no: number, out: FlowBatch): LineOutcome {
     if (this.summaryLines > 0) {
@@ -296,6 +305,54 @@ class NfdumpCsvParser implements LineParser {
     const c0 = buf[start]!;
     if (c0 < 48 || c0 > 57) return -1;
     return this.plainLine(buf, start, limit, out, true);
+  }
+
+  /**
+   * {@link LineParser.run}: the plain lines from `start` on read by the
+   * WebAssembly reader, the same flows {@link plainLine} reads from them,
+   * until a line it does not read (then {@link lineAt} reads it, which
+   * gives the reader the fields `smk`..`exid` to expect next), at most
+   * `room` of them; where it stopped. It asks for the instant of each new
+   * minute, which {@link second} works out here.
+   */
+  run(buf: Buffer, start: number, end: number, maxLine: number, out: FlowBatch, room: number): number {
+    const sc = this.scanner;
+    if (!sc || !this.plain || this.summaryLines > 0 || this.memoLen === 0 || !sc.holds(buf)) return start;
+    if (this.memoSynced !== this.memoVersion) {
+      const words = this.memoWords;
+      const tail = this.memoTail;
+      const whole = this.memoLen & ~3;
+      sc.setMemo(this.memoLen, (k) => (k < whole ? (words[k >> 2]! >>> ((k & 3) * 8)) & 0xff : tail[k]!));
+      this.memoSynced = this.memoVersion;
+    }
+    let p = start;
+    let asks = 0;
+    for (;;) {
+      const n = sc.scan(buf, p, end, maxLine, room);
+      if (n > 0) {
+        const r = sc.put(out, n);
+        this.putMemo(out, r, n);
+        room -= n;
+        asks = 0;
+      }
+      p = sc.stop(buf);
+      // A minute it does not know: once it is told, it asks again only when the line's other time is also new.
+      if (sc.why() !== SCAN_MINUTE || room <= 0 || ++asks > 2) return p;
+      const at = sc.asked(buf);
+      const ms = this.second(buf, at, at + 19);
+      if (Number.isNaN(ms)) return p; // the line is not read here either; plainLine says why
+      sc.learn(buf, at, ms - ((buf[at + 17]! - 48) * 10 + (buf[at + 18]! - 48)) * 1000);
+    }
+  }
+
+  /** Rows `[r, r + n)` have the memo's `dir`, `nh` and `ra` (fields the scanner reads only as the memo's bytes). */
+  private putMemo(out: FlowBatch, r: number, n: number): void {
+    out.dir.fill(this.memoDir, r, r + n);
+    for (let i = r; i < r + n; i++) {
+      const j = i * 4;
+      putAddr(out.nexthop, j, this.memoNh4, this.memoNhW);
+      putAddr(out.exporter, j, this.memoRa4, this.memoRaW);
+    }
   }
 
   /**
@@ -619,6 +676,7 @@ class NfdumpCsvParser implements LineParser {
     this.memoNhW = nhW;
     this.memoRa4 = ra4;
     this.memoRaW = raW;
+    this.memoVersion++;
     return i;
   }
 
@@ -639,6 +697,9 @@ class NfdumpCsvParser implements LineParser {
   private memoNhW: AddrWords | undefined;
   private memoRa4 = 0;
   private memoRaW: AddrWords | undefined;
+  /** Counts the memos made; the one the scanner has ({@link run}). */
+  private memoVersion = 0;
+  private memoSynced = -1;
   /** A view of the buffer last read by {@link plainLine}, for reading 2 or 4 bytes at once. */
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private viewOf: Buffer | undefined;

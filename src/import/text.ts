@@ -48,6 +48,16 @@ export interface LineParser {
    * and {@link line} as usual. Saves looking for each line's end first.
    */
   lineAt?(buf: Buffer, start: number, limit: number, out: FlowBatch): number;
+  /**
+   * Optional, with {@link lineAt}: reads a run of lines from `start` on
+   * (each as {@link lineAt} would, ending at an LF within `maxLine` bytes
+   * and before `end`), one flow each, at most `room`; returns where it
+   * stopped, the start of the first line it did not read (`start`: none).
+   * That line goes to {@link lineAt} and the rest as usual.
+   */
+  run?(buf: Buffer, start: number, end: number, maxLine: number, out: FlowBatch, room: number): number;
+  /** Optional: the buffer the file is read into, a chunk at a time (the chunks are its length). */
+  readonly readBuffer?: Buffer | undefined;
 }
 
 export interface TextFormatSpec {
@@ -110,9 +120,30 @@ async function readText(
   };
   const bytes = parser.bytes?.bind(parser);
   const lineAt = parser.lineAt?.bind(parser);
+  const run = parser.run?.bind(parser);
+  const ran: LinesRead = { lines: 0, end: 0 };
   if (bytes) {
     await eachLineBytes(path, spec.maxLine, {
       ...handler,
+      ...(parser.readBuffer ? { readBuffer: parser.readBuffer } : {}),
+      ...(run
+        ? {
+            run(buf: Buffer, start: number, end: number) {
+              let p = start;
+              ran.lines = 0;
+              for (;;) {
+                const before = cur.length;
+                p = run(buf, p, end, spec.maxLine, cur, BATCH_ROWS - before);
+                ran.lines += cur.length - before;
+                if (cur.length < BATCH_ROWS) break;
+                full.push(cur);
+                cur = new FlowBatch(BATCH_ROWS);
+              }
+              ran.end = p;
+              return ran;
+            },
+          }
+        : {}),
       ...(lineAt
         ? {
             lineAt(buf: Buffer, start: number, limit: number) {
@@ -204,6 +235,20 @@ interface ByteLineHandler extends Omit<LineHandler, 'line'> {
    * LF's position; -1 leaves the line to {@link line}.
    */
   lineAt?(buf: Buffer, start: number, limit: number): number;
+  /**
+   * Optional, with {@link lineAt}: takes a run of such lines from `start`
+   * on, ending before `end`: how many, and where the first line it did not
+   * take starts (a result it may reuse).
+   */
+  run?(buf: Buffer, start: number, end: number): LinesRead;
+  /** Optional: the buffer to read the file into (a chunk is its length). */
+  readBuffer?: Buffer;
+}
+
+/** What {@link ByteLineHandler.run} took. */
+interface LinesRead {
+  lines: number;
+  end: number;
 }
 
 const LF = 10;
@@ -220,7 +265,7 @@ export async function eachLineBytes(path: string, maxLine: number, h: ByteLineHa
   // One buffer read into again and again (a fresh one a chunk costs page faults and
   // cache misses): a line left over at a chunk's end is copied out before the next read.
   const file = await open(path, 'r');
-  const read = Buffer.allocUnsafeSlow(256 * 1024);
+  const read = h.readBuffer ?? Buffer.allocUnsafeSlow(256 * 1024);
   let carry: Buffer[] = [];
   let carryBytes = 0;
   let no = 0;
@@ -267,10 +312,16 @@ export async function eachLineBytes(path: string, maxLine: number, h: ByteLineHa
         if (lineAt && !first) {
           // Lines the handler finds the end of itself (no search for the LF first).
           const n = chunk.length;
-          for (let lf = lineAt(chunk, pos, Math.min(n, pos + maxLine + 1)); lf >= 0; ) {
+          for (;;) {
+            if (h.run) {
+              const r = h.run(chunk, pos, n);
+              no += r.lines;
+              pos = r.end;
+            }
+            const lf = lineAt(chunk, pos, Math.min(n, pos + maxLine + 1));
+            if (lf < 0) break;
             no++;
             pos = lf + 1;
-            lf = lineAt(chunk, pos, Math.min(n, pos + maxLine + 1));
           }
         }
       }
