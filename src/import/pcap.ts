@@ -18,6 +18,7 @@ import type { AddrWords } from '../flow/address.js';
 import { FlowBatch } from '../flow/batch.js';
 import type { ImportFormat, ImportSink } from './format.js';
 import { progressEvery } from './progress.js';
+import { readChunk } from './read-chunk.js';
 
 export interface Datagram {
   /** 1-based number of the packet in the capture (as Wireshark numbers them). */
@@ -297,7 +298,7 @@ function udp(
 /** Opens a file as a {@link ChunkReader}; the returned close must be called. */
 export async function openChunks(path: string): Promise<{ reader: ChunkReader; close: () => Promise<void> }> {
   const fh = await open(path, 'r');
-  const reader = new ChunkReader(async (into, at) => (await fh.read(into, 0, into.length, at)).bytesRead);
+  const reader = new ChunkReader((into, at) => readChunk(fh, into, 0, into.length, at));
   return { reader, close: () => fh.close() };
 }
 

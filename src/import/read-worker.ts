@@ -10,6 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BatchColumns, columnBuffers, FlowBatch } from '../flow/batch.js';
 import { formatByName } from './format.js';
+import { blockOnReads } from './read-chunk.js';
 import { parseTimeZone } from './times.js';
 
 /** What the importing thread gives the worker. */
@@ -49,6 +50,8 @@ if (port) {
 
 /** Runs the job's read, posting what it reads to `port`. */
 function read(port: NonNullable<typeof parentPort>, job: ReadJob): void {
+  // This thread only reads: a blocking read of a chunk costs less than its round trip through libuv's pool.
+  blockOnReads();
   let inFlight = 0;
   let wake: (() => void) | undefined;
   port.on('message', (m: ToReader) => {

@@ -17,6 +17,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { type AddrWords, parseAddress } from '../flow/address.js';
 import { FlowBatch } from '../flow/batch.js';
 import type { ImportFormat, ImportSink, ReadOptions } from './format.js';
+import { readChunk } from './read-chunk.js';
 
 /** Flows per batch handed to the sink. */
 export const BATCH_ROWS = 4096;
@@ -288,7 +289,7 @@ export async function eachLineBytes(path: string, maxLine: number, h: ByteLineHa
   };
   try {
     for (;;) {
-      const { bytesRead } = await file.read(read, 0, read.length, null);
+      const bytesRead = await readChunk(file, read, 0, read.length, null);
       if (bytesRead === 0) break;
       const chunk = bytesRead === read.length ? read : read.subarray(0, bytesRead);
       bytes += chunk.length;
