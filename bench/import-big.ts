@@ -9,10 +9,13 @@
  * With `--ipfix N`, the file is instead an IPFIX file (RFC 5655) of N
  * distinct flows over 20 hours of one day (30 M flows: about 2 GB), written
  * by the simulator's encoder; results go to `import-big-ipfix.json`. With
- * `--store-memory SIZE` the import runs with `storeMemoryLimit: SIZE`.
- * Run: node dist/bench/import-big.js [--flows N] [--times K] [--ipfix N] [--store-memory 1GB]
+ * `--store-memory SIZE` the import runs with `storeMemoryLimit: SIZE`. With `--csv N`, the file is
+ * `nfdump -o csv` of N distinct flows over 20 hours of one day, sent to a real nfcapd (6 M flows: about
+ * 2 GB; 8 M flows make the day compact once); results go to `import-big-csv.json`.
+ * Run: node dist/bench/import-big.js [--flows N] [--times K] [--ipfix N | --csv N] [--store-memory 1GB]
  */
 
+import { execFileSync } from 'node:child_process';
 import {
   closeSync,
   mkdtempSync,
@@ -27,13 +30,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExportEncoder, WIRE_FORMATS } from '../src/simulate/export/index.js';
 import { encodeNetflowV5, sendUdp, startNfcapd } from '../src/testing/nfcapd.js';
-import { importRun } from './import-run.js';
+import { type ImportRun, importRun } from './import-run.js';
 import { arg, writeResult } from './machine.js';
 import { synthFlows } from './synth.js';
 
 const flows = arg('flows', 1_000_000);
 const times = arg('times', 20);
 const ipfixFlows = arg('ipfix', 0);
+const csvFlows = arg('csv', 0);
 const memAt = process.argv.indexOf('--store-memory');
 const storeMemory = memAt >= 0 ? process.argv[memAt + 1] : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'fh-bench-big-'));
@@ -42,6 +46,23 @@ const loadBefore = load();
 const config = storeMemory ? join(dir, 'config.yaml') : undefined;
 if (config) writeFileSync(config, `storeMemoryLimit: ${storeMemory}\n`);
 const configArgs = config ? ['--config', config] : [];
+/** Writes the result of importing `file` as `name`, and says it. */
+function record(name: string, file: string, note: string, run: ImportRun): void {
+  const path = writeResult(name, {
+    loadAverage: { before: loadBefore, after: load() },
+    fileBytes: statSync(file).size,
+    flows: run.flows,
+    note,
+    ...(storeMemory ? { storeMemoryLimit: storeMemory } : {}),
+    seconds: Math.round(run.seconds * 1000) / 1000,
+    flowsPerSecond: Math.round(run.flows / run.seconds),
+    cpuSeconds: run.cpuSeconds,
+    maxRssMiB: run.maxRssMiB,
+  });
+  process.stdout.write(
+    `import ${run.flows} flows from ${statSync(file).size} bytes in ${run.seconds.toFixed(1)} s, peak RSS ${run.maxRssMiB} MiB -> ${path}\n`,
+  );
+}
 try {
   if (ipfixFlows > 0) {
     const t0 = Date.parse('2026-11-20T00:00:00Z');
@@ -53,19 +74,37 @@ try {
     enc.flush(write);
     closeSync(fd);
     const run = importRun([file, '--data', join(dir, 'data'), ...configArgs]);
-    const path = writeResult('import-big-ipfix', {
-      loadAverage: { before: loadBefore, after: load() },
-      fileBytes: statSync(file).size,
-      flows: run.flows,
-      note: 'distinct flows over 20 hours of one day: the store compacts that day as it grows',
-      ...(storeMemory ? { storeMemoryLimit: storeMemory } : {}),
-      seconds: Math.round(run.seconds * 1000) / 1000,
-      flowsPerSecond: Math.round(run.flows / run.seconds),
-      cpuSeconds: run.cpuSeconds,
-      maxRssMiB: run.maxRssMiB,
-    });
-    process.stdout.write(
-      `import ${run.flows} flows from ${statSync(file).size} bytes of IPFIX in ${run.seconds.toFixed(1)} s, peak RSS ${run.maxRssMiB} MiB -> ${path}\n`,
+    record(
+      'import-big-ipfix',
+      file,
+      'distinct flows over 20 hours of one day: the store compacts that day as it grows',
+      run,
+    );
+  } else if (csvFlows > 0) {
+    const t0 = Date.parse('2026-11-20T00:00:00Z');
+    const nf = await startNfcapd(dir);
+    await synthFlows(
+      csvFlows,
+      t0,
+      t0 + 20 * 3_600_000,
+      3,
+      async (b) => {
+        await sendUdp(nf.port, encodeNetflowV5(b.records()), '127.0.0.1', 50);
+      },
+      100_000,
+    );
+    const nfFile = await nf.stop();
+    const file = join(dir, 'flows.csv');
+    const fd = openSync(file, 'w');
+    execFileSync('nfdump', ['-r', nfFile, '-o', 'csv', '-q'], { stdio: ['ignore', fd, 'inherit'] });
+    closeSync(fd);
+    rmSync(nfFile);
+    const run = importRun([file, '--data', join(dir, 'data'), '--tz', 'UTC', ...configArgs]);
+    record(
+      'import-big-csv',
+      file,
+      'nfdump -o csv of distinct flows over 20 hours of one day: from 16 files of it on (some 7 M flows) the store compacts that day',
+      run,
     );
   } else {
     const nf = await startNfcapd(dir);
@@ -101,19 +140,11 @@ try {
     for (let r = 0; r < times; r++) for (const p of parts) writeSync(fd, p);
     closeSync(fd);
     const run = importRun([big, '--data', join(dir, 'data'), ...configArgs]);
-    const path = writeResult('import-big', {
-      loadAverage: { before: loadBefore, after: load() },
-      fileBytes: statSync(big).size,
-      flows: run.flows,
-      note: 'every flow in the same hour of one day: the store compacts that day as it grows',
-      ...(storeMemory ? { storeMemoryLimit: storeMemory } : {}),
-      cpuSeconds: run.cpuSeconds,
-      seconds: Math.round(run.seconds * 1000) / 1000,
-      flowsPerSecond: Math.round(run.flows / run.seconds),
-      maxRssMiB: run.maxRssMiB,
-    });
-    process.stdout.write(
-      `import ${run.flows} flows from ${statSync(big).size} bytes in ${run.seconds.toFixed(1)} s, peak RSS ${run.maxRssMiB} MiB -> ${path}\n`,
+    record(
+      'import-big',
+      big,
+      'every flow in the same hour of one day: the store compacts that day as it grows',
+      run,
     );
   }
 } finally {

@@ -24,7 +24,9 @@ export const configSchema = z
     /**
      * Memory the embedded store's engine (DuckDB `memory_limit`) may use, such
      * as `512MB` or `2GiB`; past it, sorts and writes spill or fail rather
-     * than grow. Default: DuckDB's own (80% of RAM). Not used by ClickHouse.
+     * than grow. Default: DuckDB's own (80% of RAM), and for `flowhunt import`
+     * 512 MiB or 128 MiB a core if more (its day compactions would otherwise
+     * hold memory that grows with the file). Not used by ClickHouse.
      */
     storeMemoryLimit: z
       .string()

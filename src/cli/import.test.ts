@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DuckFlowStore } from '../store/duckdb/index.js';
 import { ROOT, runCli, tempDir } from '../testing/helpers.js';
+import { importMemoryLimit } from './import.js';
 
 /** The import stage's nfdump fixture (see src/import/testdata/README.md). */
 const CSV = join(ROOT, 'src/import/testdata/nfdump-1.7.1.csv');
@@ -178,4 +179,15 @@ test('import (cli): --tz reads zoneless times in that zone; without it one warni
     assert.ok(bad.stderr.startsWith(`flowhunt: --tz ${JSON.stringify(zone)} is not a time zone`), bad.stderr);
   }
   assert.deepEqual(await snapshot(join(dir, 'utc')), before);
+});
+
+test('import (cli): without storeMemoryLimit the engine may use 512 MiB, 128 MiB a core, at most 80 % of the machine', () => {
+  const GiB = 2 ** 30;
+  assert.equal(importMemoryLimit(24 * GiB, 2), '512MiB');
+  assert.equal(importMemoryLimit(24 * GiB, 4), '512MiB');
+  assert.equal(importMemoryLimit(24 * GiB, 16), '2048MiB');
+  assert.equal(importMemoryLimit(256 * GiB, 64), '8192MiB');
+  assert.equal(importMemoryLimit(4 * GiB, 64), '3276MiB');
+  assert.equal(importMemoryLimit(512 * 2 ** 20, 2), '409MiB');
+  assert.equal(importMemoryLimit(0, 2), '1MiB');
 });
