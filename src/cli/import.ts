@@ -35,7 +35,7 @@ import {
  * 128 MiB a core where that is more (DuckDB's threads are the cores; some 128 MiB a thread is what it
  * needs at least), and never more than DuckDB's own default, 80 % of the machine's memory. At that
  * default an import's memory grew with the file, the day's compactions keeping what they were let keep:
- * a 2 GB nfcapd file of one day peaked at 3.9 GiB, a 4 GB one at 5.6 GiB; at 512 MiB at 1.1 GiB both,
+ * a 2 GB nfcapd file of one day peaked at 3.8 GiB, a 4 GB one at 5.5 GiB; at 512 MiB at 1.1 GiB both,
  * with the sorts spilling, and no slower (`bench/import-big.js`, README). A configured limit is used as given.
  */
 export function importMemoryLimit(machineBytes = totalmem(), cores = availableParallelism()): string {
