@@ -74,16 +74,17 @@ export async function context(opts: GlobalOptions): Promise<Context> {
 /**
  * Opens the store for one command. A read refuses a store that does not
  * exist (error `no_store`); only the commands that write flows (`import`,
- * `simulate --out store`) pass `create: true`.
+ * `simulate --out store`) pass `create: true`. `opts.memoryLimit` is the
+ * command's own default: a configured `storeMemoryLimit` wins over it.
  */
 export async function withStore<T>(
   ctx: Pick<Context, 'storeUrl'> & { config?: Context['config'] },
   fn: (s: FlowStore) => Promise<T>,
   opts: DuckStoreOptions = {},
 ): Promise<T> {
-  // Without a configuration (`query`, `days` with no --config), DuckDB's own limit.
+  // Without either (`query`, `days` with no --config), DuckDB's own limit.
   const memoryLimit = ctx.config?.storeMemoryLimit;
-  opts = { create: false, ...(memoryLimit ? { memoryLimit } : {}), ...opts };
+  opts = { create: false, ...opts, ...(memoryLimit ? { memoryLimit } : {}) };
   const { openStore } = await import('../store/open.js');
   const store = await openStore(ctx.storeUrl, opts);
   let result: T;

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { defaultConfig } from '../config.js';
 import { DuckFlowStore } from '../store/duckdb/index.js';
+import { raw } from '../store/sql.js';
 import { ROOT, runCli, tempDir } from '../testing/helpers.js';
+import { withStore } from './common.js';
 import { importMemoryLimit } from './import.js';
 
 /** The import stage's nfdump fixture (see src/import/testdata/README.md). */
@@ -190,4 +193,18 @@ test('import (cli): without storeMemoryLimit the engine may use 512 MiB, 128 MiB
   assert.equal(importMemoryLimit(4 * GiB, 64), '3276MiB');
   assert.equal(importMemoryLimit(512 * 2 ** 20, 2), '409MiB');
   assert.equal(importMemoryLimit(0, 2), '1MiB');
+});
+
+test("import (cli): the store gets the command's limit, and a configured storeMemoryLimit instead", async (t) => {
+  const data = join(tempDir(t), 'data');
+  const limit = (config: ReturnType<typeof defaultConfig>) =>
+    withStore(
+      { storeUrl: `duckdb:${data}`, config },
+      async (s) =>
+        (await s.queryFlows({}, () => raw("SELECT current_setting('memory_limit') AS m")))[0]!['m'],
+      { create: true, memoryLimit: '512MiB' },
+    );
+  assert.equal(await limit(defaultConfig()), '512.0 MiB');
+  // DuckDB prints the limit in its own units: 300 MB is 286.1 MiB.
+  assert.equal(await limit({ ...defaultConfig(), storeMemoryLimit: '300MB' }), '286.1 MiB');
 });

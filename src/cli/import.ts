@@ -159,8 +159,8 @@ export function register(program: Command): void {
               maxPendingRows: Math.max(2_000_000, (bufferRows ?? 500_000) + 1),
               maxPendingDays: ctx.config.ingest.maxDaysPerFlush,
               create: true,
-              // Bounded whatever the file (importMemoryLimit); a configured limit is withStore's.
-              ...(ctx.config.storeMemoryLimit ? {} : { memoryLimit: importMemoryLimit() }),
+              // Bounded whatever the file; a configured storeMemoryLimit wins (withStore).
+              memoryLimit: importMemoryLimit(),
             },
           );
         } finally {
