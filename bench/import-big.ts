@@ -46,6 +46,21 @@ const loadBefore = load();
 const config = storeMemory ? join(dir, 'config.yaml') : undefined;
 if (config) writeFileSync(config, `storeMemoryLimit: ${storeMemory}\n`);
 const configArgs = config ? ['--config', config] : [];
+/** `n` synthetic flows ending over [t0, t0 + spanMs), sent as NetFlow v5 to a real nfcapd: its file. */
+async function viaNfcapd(n: number, t0: number, spanMs: number): Promise<string> {
+  const nf = await startNfcapd(dir);
+  await synthFlows(
+    n,
+    t0,
+    t0 + spanMs,
+    3,
+    async (b) => {
+      await sendUdp(nf.port, encodeNetflowV5(b.records()), '127.0.0.1', 50);
+    },
+    100_000,
+  );
+  return nf.stop();
+}
 /** Writes the result of importing `file` as `name`, and says it. */
 function record(name: string, file: string, note: string, run: ImportRun): void {
   const path = writeResult(name, {
@@ -81,19 +96,7 @@ try {
       run,
     );
   } else if (csvFlows > 0) {
-    const t0 = Date.parse('2026-11-20T00:00:00Z');
-    const nf = await startNfcapd(dir);
-    await synthFlows(
-      csvFlows,
-      t0,
-      t0 + 20 * 3_600_000,
-      3,
-      async (b) => {
-        await sendUdp(nf.port, encodeNetflowV5(b.records()), '127.0.0.1', 50);
-      },
-      100_000,
-    );
-    const nfFile = await nf.stop();
+    const nfFile = await viaNfcapd(csvFlows, Date.parse('2026-11-20T00:00:00Z'), 20 * 3_600_000);
     const file = join(dir, 'flows.csv');
     const fd = openSync(file, 'w');
     execFileSync('nfdump', ['-r', nfFile, '-o', 'csv', '-q'], { stdio: ['ignore', fd, 'inherit'] });
@@ -107,19 +110,7 @@ try {
       run,
     );
   } else {
-    const nf = await startNfcapd(dir);
-    const t0 = Date.parse('2026-11-20T10:00:00Z');
-    await synthFlows(
-      flows,
-      t0,
-      t0 + 3_600_000,
-      3,
-      async (b) => {
-        await sendUdp(nf.port, encodeNetflowV5(b.records()), '127.0.0.1', 50);
-      },
-      100_000,
-    );
-    const src = readFileSync(await nf.stop());
+    const src = readFileSync(await viaNfcapd(flows, Date.parse('2026-11-20T10:00:00Z'), 3_600_000));
     // The layout-2 header, then the data blocks `times` over; no appendix.
     const blocks = src.readUInt32LE(36);
     const parts: Buffer[] = [];

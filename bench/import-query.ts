@@ -189,8 +189,6 @@ try {
   const csvRun = best(runsOf['csv']!);
   const nativeRun = best(runsOf['nfcapd']!);
   const ipfixRun = best(runsOf['ipfix']!);
-  const imp = { ms: Math.round(csvRun.seconds * 1000) };
-  const summary = { flows: csvRun.flows };
   const rate = (r: { flows: number; seconds: number }) => Math.round(r.flows / r.seconds);
   const every = (runs: ImportRun[]) => runs.map((r) => Math.round(r.seconds * 1000) / 1000);
   const figures = (runs: ImportRun[]) => {
@@ -350,7 +348,7 @@ try {
     },
     storage: {
       parquetBytes: onDisk,
-      bytesPerFlow: Math.round((onDisk / summary.flows) * 100) / 100,
+      bytesPerFlow: Math.round((onDisk / csvRun.flows) * 100) / 100,
       nfcapdBytesPerFlow: Math.round((statSync(file).size / (info['Flows'] ?? 1)) * 100) / 100,
     },
     queries: {
@@ -365,7 +363,7 @@ try {
     },
   });
   process.stdout.write(
-    `import nfcapd ${rate(nativeRun)}/s, ipfix ${rate(ipfixRun)}/s, nfdump read ${Math.round((info['Flows'] ?? 0) / (nfRead.ms / 1000))}/s; csv: import ${summary.flows} flows in ${imp.ms / 1000} s (${Math.round(summary.flows / (imp.ms / 1000))}/s), ${Math.round((onDisk / summary.flows) * 100) / 100} B/flow; queries (flowhunt/nfdump ms) one day ${oneDay.map((a) => `${a.flowhuntMs}/${a.nfdumpMs}`).join(', ')}, ${weekDays} days ${sevenDays.map((a) => `${a.flowhuntMs}/${a.nfdumpMs}`).join(', ')} -> ${path}\n`,
+    `import nfcapd ${rate(nativeRun)}/s, ipfix ${rate(ipfixRun)}/s, nfdump read ${Math.round((info['Flows'] ?? 0) / (nfRead.ms / 1000))}/s; csv: import ${csvRun.flows} flows in ${csvRun.seconds.toFixed(3)} s (${rate(csvRun)}/s), ${Math.round((onDisk / csvRun.flows) * 100) / 100} B/flow; queries (flowhunt/nfdump ms) one day ${oneDay.map((a) => `${a.flowhuntMs}/${a.nfdumpMs}`).join(', ')}, ${weekDays} days ${sevenDays.map((a) => `${a.flowhuntMs}/${a.nfdumpMs}`).join(', ')} -> ${path}\n`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -3,8 +3,8 @@
  * `read-worker.ts`, which says so with {@link blockOnReads}) reads with a blocking call: nothing else waits
  * on it, and a chunk from the page cache is copied in less time than its round trip through libuv's pool
  * takes (two thread switches a chunk). Every other thread reads through the pool, so that its event loop
- * goes on. Measured over a 1 GB `nfdump -o csv` file in 256 KiB chunks, its reader alone (3 M lines):
- * 0.76 s and 0.27 CPU µs a line blocking, 1.37 s and 0.43 µs through the pool.
+ * goes on. A 3 M-flow import of a 1 GB `nfdump -o csv` file (256 KiB chunks) took 1.81 s and 2.79 CPU s
+ * so, 1.99 s and 3.03 CPU s before, in the same run (`bench/import-query.js`, README).
  */
 
 import { readSync } from 'node:fs';
